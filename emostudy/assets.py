@@ -1,0 +1,174 @@
+"""Where emostudy finds data and model files, and how it fetches external model weights.
+
+Two settings, both environment variables, are the only places paths come from:
+
+``EMOSTUDY_DATA``
+    Folder that holds the data sets, laid out as ``fer2013/``, ``ckplus/``, ``wider_face_val/`` and
+    ``photos/``. Default: ``data/`` at the root of the project checkout (git-ignored), or ``./data``
+    when emostudy is installed outside a checkout.
+``EMOSTUDY_CACHE``
+    Folder for downloaded model weights. Default: the user cache folder
+    (``~/.cache/emostudy`` on Linux). It can be pre-seeded by copying files into it; a file whose
+    SHA-256 matches the registry is used as is and never downloaded again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from emostudy.errors import DataNotFoundError, ModelNotFoundError
+
+DATA_ENV = "EMOSTUDY_DATA"
+CACHE_ENV = "EMOSTUDY_CACHE"
+
+#: Where a user gets each data set (named in every "data not found" message).
+DATA_SOURCES = {
+    "fer2013": (
+        "FER-2013 from the ICML 2013 challenge: the Kaggle 'challenges-in-representation-learning-"
+        "facial-expression-recognition-challenge' (fer2013.csv) or the 'msambare/fer2013' folder "
+        "download (train/ and test/ of class folders)"
+    ),
+    "ckplus": (
+        "CK+ (Extended Cohn-Kanade) from its authors' site, under their research licence, as one "
+        "48x48 peak frame per sequence: <class>/S<subject>_<sequence>_<frame>.png"
+    ),
+    "wider_face_val": "WIDER FACE validation images and ground truth from the WIDER FACE site",
+    "photos": "any folder of photographs (JPEG or PNG)",
+}
+
+
+def project_root() -> Path | None:
+    """The root of the project checkout that holds this package, or ``None`` when installed."""
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "pyproject.toml").is_file() and (root / "emostudy").is_dir() else None
+
+
+def data_dir() -> Path:
+    """The data folder: ``$EMOSTUDY_DATA`` if set, else ``<checkout>/data`` (or ``./data``)."""
+    value = os.environ.get(DATA_ENV)
+    if value:
+        return Path(value).expanduser().resolve()
+    root = project_root()
+    return (root / "data") if root is not None else Path("data").resolve()
+
+
+def dataset_path(name: str) -> Path:
+    """Path of one data set inside :func:`data_dir`, raising a clear error when it is absent.
+
+    Parameters
+    ----------
+    name
+        Folder name of the data set, one of :data:`DATA_SOURCES` (``"fer2013"``, ``"ckplus"``, ...).
+    """
+    path = data_dir() / name
+    if not path.exists():
+        source = DATA_SOURCES.get(name, "its publisher")
+        raise DataNotFoundError(
+            f"Data set '{name}' not found at {path}. Get it from {source}, then put it there or "
+            f"point the {DATA_ENV} environment variable at the folder that contains '{name}/'."
+        )
+    return path
+
+
+def cache_dir() -> Path:
+    """The model cache folder: ``$EMOSTUDY_CACHE`` if set, else the user cache dir. Created."""
+    value = os.environ.get(CACHE_ENV)
+    path = Path(value).expanduser() if value else Path(platformdirs.user_cache_dir("emostudy"))
+    path = path.resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """One external model file: its official download URL and SHA-256 (hex)."""
+
+    url: str
+    sha256: str
+
+
+_OPENCV_3RDPARTY = "https://raw.githubusercontent.com/opencv/opencv_3rdparty"
+_OPENCV_SAMPLES = "https://raw.githubusercontent.com/opencv/opencv/4.x/samples/dnn/face_detector"
+
+#: Model files that no Python package ships, by cache file name.
+MODEL_REGISTRY: dict[str, ModelFile] = {
+    "face_detection_yunet_2023mar.onnx": ModelFile(
+        "https://github.com/opencv/opencv_zoo/raw/main/models/face_detection_yunet/"
+        "face_detection_yunet_2023mar.onnx",
+        "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4",
+    ),
+    "res10_300x300_ssd_iter_140000.caffemodel": ModelFile(
+        f"{_OPENCV_3RDPARTY}/dnn_samples_face_detector_20170830/"
+        "res10_300x300_ssd_iter_140000.caffemodel",
+        "2a56a11a57a4a295956b0660b4a3d76bbdca2206c4961cea8efe7d95c7cb2f2d",
+    ),
+    "res10_deploy.prototxt": ModelFile(
+        f"{_OPENCV_SAMPLES}/deploy.prototxt",
+        "34d850436faf158ca4e690533ba27c1decf29653559299d80db9274146332ca7",
+    ),
+    "opencv_face_detector_uint8.pb": ModelFile(
+        f"{_OPENCV_3RDPARTY}/dnn_samples_face_detector_20180220_uint8/opencv_face_detector_uint8.pb",
+        "5c71d752ef2cbf2f457ac82fdd580fcb2522fd04c5efdaed18eb6d9e2843fbed",
+    ),
+    "opencv_face_detector.pbtxt": ModelFile(
+        f"{_OPENCV_SAMPLES}/opencv_face_detector.pbtxt",
+        "5397808362fc6fb7c4044484848e297b22449d913a267fa7f8bd9d86dce29144",
+    ),
+}
+
+
+def fetch_model(name: str) -> Path:
+    """Path of a registered model file, downloading it (SHA-256 checked) into the cache if needed.
+
+    A file already in :func:`cache_dir` with the right hash is used without any network access.
+
+    Raises
+    ------
+    ModelNotFoundError
+        If ``name`` is not registered, or the file is absent and cannot be downloaded, or the
+        download does not match its SHA-256.
+    """
+    import pooch  # imported here: only needed for model files
+
+    if name not in MODEL_REGISTRY:
+        known = ", ".join(sorted(MODEL_REGISTRY))
+        raise ModelNotFoundError(f"Unknown model file '{name}'. Known model files: {known}.")
+    entry = MODEL_REGISTRY[name]
+    target = cache_dir() / name
+    try:
+        return Path(
+            pooch.retrieve(
+                entry.url,
+                known_hash=f"sha256:{entry.sha256}",
+                fname=name,
+                path=cache_dir(),
+                progressbar=False,
+            )
+        )
+    except Exception as error:  # network errors, HTTP errors, hash mismatch
+        raise ModelNotFoundError(
+            f"Model file '{name}' is not in the cache ({target}) and could not be downloaded from "
+            f"{entry.url} ({type(error).__name__}: {error}). Download it by hand and copy it to "
+            f"{target}, or set {CACHE_ENV} to a folder that holds it (SHA-256 {entry.sha256})."
+        ) from None
+
+
+def seed_cache(folder: str | os.PathLike) -> list[Path]:
+    """Copy every registered model file found in ``folder`` into the cache; return the copies.
+
+    Used by tests and CI to work offline (``seed_cache("../shared/models")``). Files already in the
+    cache are left alone; hashes are checked later, by :func:`fetch_model`.
+    """
+    folder = Path(folder)
+    copied = []
+    for name in MODEL_REGISTRY:
+        source, target = folder / name, cache_dir() / name
+        if source.is_file() and not target.exists():
+            shutil.copyfile(source, target)
+            copied.append(target)
+    return copied
