@@ -1,0 +1,149 @@
+"""Keras model builders for 48x48 grayscale faces (or any small image or vector input).
+
+Every builder returns an *uncompiled* ``keras.Model`` whose last layer outputs logits (no softmax),
+as :func:`emostudy.training.train` expects. Inputs are float32 in [0, 1]
+(:func:`emostudy.preprocessing.to_model_input`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from emostudy.errors import InvalidInputError
+
+FACE_SHAPE = (48, 48, 1)
+
+
+def _regularizer(l2: float):
+    import keras
+
+    return keras.regularizers.L2(l2) if l2 else None
+
+
+def build_mlp(
+    input_shape: Sequence[int] = FACE_SHAPE,
+    n_classes: int = 7,
+    *,
+    hidden: Sequence[int] = (256, 128),
+    activation: str = "relu",
+    dropout: float = 0.0,
+    l2: float = 0.0,
+    batch_norm: bool = False,
+    name: str = "mlp",
+):
+    """A fully connected network: flatten, ``hidden`` dense layers, a logits layer.
+
+    ``dropout`` (fraction of units dropped) and ``batch_norm`` apply after every hidden layer,
+    ``l2`` (weight-decay coefficient) to every kernel.
+    """
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(tuple(input_shape))
+    x = layers.Flatten()(inputs)
+    for width in hidden:
+        x = layers.Dense(width, kernel_regularizer=_regularizer(l2), use_bias=not batch_norm)(x)
+        if batch_norm:
+            x = layers.BatchNormalization()(x)
+        x = layers.Activation(activation)(x)
+        if dropout:
+            x = layers.Dropout(dropout)(x)
+    outputs = layers.Dense(n_classes, kernel_regularizer=_regularizer(l2), name="logits")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_cnn(
+    input_shape: Sequence[int] = FACE_SHAPE,
+    n_classes: int = 7,
+    *,
+    filters: Sequence[int] = (32, 64),
+    convs_per_block: int = 1,
+    kernel_size: int = 3,
+    dense: Sequence[int] = (128,),
+    dropout: float = 0.0,
+    conv_dropout: float = 0.0,
+    l2: float = 0.0,
+    batch_norm: bool = False,
+    global_pool: bool = False,
+    name: str = "cnn",
+):
+    """A VGG-style CNN: blocks of ``convs_per_block`` same-padded convolutions, then 2x2 max-pool.
+
+    Block ``i`` has ``filters[i]`` channels. After the blocks: global average pooling
+    (``global_pool=True``) or flattening, the ``dense`` hidden layers (with ``dropout``), logits.
+    ``conv_dropout`` is applied after each pooling; ``batch_norm`` after every convolution and
+    dense layer; ``l2`` to every kernel.
+    """
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(tuple(input_shape))
+    x = inputs
+    for width in filters:
+        for _ in range(convs_per_block):
+            x = layers.Conv2D(
+                width,
+                kernel_size,
+                padding="same",
+                use_bias=not batch_norm,
+                kernel_regularizer=_regularizer(l2),
+            )(x)
+            if batch_norm:
+                x = layers.BatchNormalization()(x)
+            x = layers.Activation("relu")(x)
+        x = layers.MaxPooling2D(2)(x)
+        if conv_dropout:
+            x = layers.Dropout(conv_dropout)(x)
+    x = layers.GlobalAveragePooling2D()(x) if global_pool else layers.Flatten()(x)
+    for width in dense:
+        x = layers.Dense(width, use_bias=not batch_norm, kernel_regularizer=_regularizer(l2))(x)
+        if batch_norm:
+            x = layers.BatchNormalization()(x)
+        x = layers.Activation("relu")(x)
+        if dropout:
+            x = layers.Dropout(dropout)(x)
+    outputs = layers.Dense(n_classes, kernel_regularizer=_regularizer(l2), name="logits")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+#: Named architectures used across the book: builder and its settings.
+ARCHITECTURES: dict[str, tuple[Any, dict[str, Any]]] = {
+    "mlp": (build_mlp, {"hidden": (256, 128)}),
+    "tiny_cnn": (build_cnn, {"filters": (32, 64), "dense": (128,)}),
+    "vgg_cnn": (build_cnn, {"filters": (32, 64, 128), "convs_per_block": 2, "dense": (256,)}),
+    "vgg_bn_cnn": (
+        build_cnn,
+        {
+            "filters": (32, 64, 128),
+            "convs_per_block": 2,
+            "dense": (256,),
+            "batch_norm": True,
+            "dropout": 0.5,
+            "conv_dropout": 0.2,
+        },
+    ),
+    "vgg_lite": (
+        build_cnn,
+        {
+            "filters": (32, 64, 128, 256),
+            "convs_per_block": 2,
+            "dense": (),
+            "batch_norm": True,
+            "global_pool": True,
+            "dropout": 0.3,
+        },
+    ),
+}
+
+
+def build_model(
+    architecture: str, input_shape: Sequence[int] = FACE_SHAPE, n_classes: int = 7, **overrides
+):
+    """Build a named architecture from :data:`ARCHITECTURES`, with any setting overridden."""
+    if architecture not in ARCHITECTURES:
+        raise InvalidInputError(
+            f"Unknown architecture {architecture!r}; choose one of {sorted(ARCHITECTURES)}."
+        )
+    builder, settings = ARCHITECTURES[architecture]
+    return builder(input_shape, n_classes, **{**settings, "name": architecture, **overrides})

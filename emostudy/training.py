@@ -1,0 +1,337 @@
+"""Seeded Keras training: tf.data input, augmentation, schedules, checkpoints, logs and resume.
+
+One entry point, :func:`train`, used by every chapter that fits a Keras model::
+
+    result = train(lambda: build_cnn("tiny"), (x_train, y_train), (x_val, y_val),
+                   TrainConfig(epochs=20, augment=True), out_dir="runs/tiny")
+
+What it does, with Keras' own callbacks: shuffles with the seed, optionally augments (flip, rotate,
+shift, zoom), uses the chosen optimiser and learning-rate schedule, keeps the weights of the best
+epoch on the validation metric (``EarlyStopping(restore_best_weights=True)``), and, when ``out_dir``
+is given, saves the best model (``best.keras``), a CSV log (``log.csv``) and a backup that lets an
+interrupted run resume where it stopped (``BackupAndRestore``). A ``tf.distribute`` strategy may be
+passed: the model is then built and compiled inside its scope.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from emostudy.errors import InvalidInputError
+
+OPTIMIZERS = ("adam", "adamw", "sgd")
+SCHEDULES = ("constant", "cosine")
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """Random training-time transforms; fractions are of the image size or of a full turn."""
+
+    flip: bool = True  # horizontal flips (faces are roughly symmetric)
+    rotation: float = 0.05  # up to +-5% of 360 degrees = +-18 degrees
+    shift: float = 0.1  # up to +-10% of 48 px = +-4.8 px, both axes
+    zoom: float = 0.1  # up to +-10%
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides a training run besides the data and the architecture."""
+
+    epochs: int = 30
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    optimizer: str = "adam"  # one of OPTIMIZERS
+    weight_decay: float = 0.0  # decoupled weight decay (adamw) per step, relative
+    momentum: float = 0.9  # sgd only
+    schedule: str = "constant"  # "cosine": linear warm-up then cosine decay to 0
+    warmup_epochs: int = 0
+    label_smoothing: float = 0.0
+    class_weight: str | None = None  # "balanced": weight classes by inverse frequency
+    augment: Augmentation | None = None
+    early_stopping: int | None = None  # patience in epochs; None: run all epochs, keep the best
+    monitor: str = "val_accuracy"
+    seed: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)  # free-form notes stored with the run
+
+    def __post_init__(self):
+        if self.optimizer not in OPTIMIZERS:
+            raise InvalidInputError(
+                f"optimizer must be one of {OPTIMIZERS}, not {self.optimizer!r}."
+            )
+        if self.schedule not in SCHEDULES:
+            raise InvalidInputError(f"schedule must be one of {SCHEDULES}, not {self.schedule!r}.")
+        if self.epochs < 1 or self.batch_size < 1:
+            raise InvalidInputError("epochs and batch_size must be positive.")
+
+
+@dataclass
+class TrainResult:
+    """What a run produced. ``model`` carries the weights of the best epoch."""
+
+    model: Any
+    history: pd.DataFrame  # one row per epoch: loss, accuracy, val_loss, val_accuracy, lr, seconds
+    best_epoch: int  # 1-based
+    best_score: float  # value of config.monitor at best_epoch
+    seconds: float  # wall time of fit()
+    n_params: int
+    out_dir: Path | None
+
+    @property
+    def seconds_per_epoch(self) -> float:
+        return float(self.history["seconds"].median())
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, NumPy and TensorFlow (``keras.utils.set_random_seed``)."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+
+
+def make_augmenter(augment: Augmentation, seed: int):
+    """A Keras model of random layers implementing ``augment`` (identity at inference)."""
+    import keras
+
+    layers = []
+    if augment.flip:
+        layers.append(keras.layers.RandomFlip("horizontal", seed=seed))
+    if augment.rotation:
+        layers.append(keras.layers.RandomRotation(augment.rotation, fill_mode="reflect", seed=seed))
+    if augment.shift:
+        layers.append(
+            keras.layers.RandomTranslation(
+                augment.shift, augment.shift, fill_mode="reflect", seed=seed
+            )
+        )
+    if augment.zoom:
+        layers.append(keras.layers.RandomZoom(augment.zoom, fill_mode="reflect", seed=seed))
+    return keras.Sequential(layers, name="augmentation")
+
+
+def make_dataset(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    batch_size: int,
+    shuffle: bool = False,
+    augment: Augmentation | None = None,
+    seed: int = 0,
+    sample_weight: np.ndarray | None = None,
+):
+    """Batched, prefetched ``tf.data.Dataset`` of ``(x, y[, weight])``, shuffled or augmented."""
+    import tensorflow as tf
+
+    tensors = (x, y) if sample_weight is None else (x, y, sample_weight)
+    data = tf.data.Dataset.from_tensor_slices(tensors)
+    if shuffle:
+        data = data.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    data = data.batch(batch_size)
+    if augment is not None:
+        augmenter = make_augmenter(augment, seed)
+        data = data.map(
+            lambda xb, *rest: (augmenter(xb, training=True), *rest),
+            num_parallel_calls=tf.data.AUTOTUNE,
+            deterministic=True,
+        )
+    return data.prefetch(tf.data.AUTOTUNE)
+
+
+def _optimizer(config: TrainConfig, steps_per_epoch: int):
+    import keras
+
+    learning_rate: Any = config.learning_rate
+    if config.schedule == "cosine":
+        warmup = config.warmup_epochs * steps_per_epoch
+        learning_rate = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=0.0 if warmup else config.learning_rate,
+            decay_steps=max(1, config.epochs * steps_per_epoch - warmup),
+            warmup_target=config.learning_rate if warmup else None,
+            warmup_steps=warmup,
+        )
+    if config.optimizer == "adam":
+        return keras.optimizers.Adam(learning_rate)
+    if config.optimizer == "adamw":
+        return keras.optimizers.AdamW(learning_rate, weight_decay=config.weight_decay)
+    return keras.optimizers.SGD(learning_rate, momentum=config.momentum, nesterov=True)
+
+
+def _class_weights(y: np.ndarray, n_classes: int) -> np.ndarray:
+    from sklearn.utils.class_weight import compute_class_weight
+
+    present = np.unique(y)
+    weights = np.ones(n_classes)
+    weights[present] = compute_class_weight("balanced", classes=present, y=y)
+    return weights
+
+
+class _EpochTimer:
+    """Keras callback factory: records wall seconds and learning rate of every epoch."""
+
+    @staticmethod
+    def make():
+        import keras
+
+        class EpochTimer(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                self._start = time.perf_counter()
+
+            def on_epoch_end(self, epoch, logs=None):
+                logs["seconds"] = time.perf_counter() - self._start
+                optimizer = self.model.optimizer
+                logs["lr"] = float(np.asarray(optimizer.learning_rate))
+
+        return EpochTimer()
+
+
+def train(
+    build: Callable[[], Any],
+    train_data: tuple[np.ndarray, np.ndarray],
+    val_data: tuple[np.ndarray, np.ndarray],
+    config: TrainConfig | None = None,
+    *,
+    out_dir: str | os.PathLike | None = None,
+    strategy=None,
+    progress: bool = True,
+    callbacks: list | None = None,
+) -> TrainResult:
+    """Fit the model made by ``build()`` on ``train_data``, selecting the epoch on ``val_data``.
+
+    Parameters
+    ----------
+    build
+        Function returning an uncompiled Keras model whose last layer outputs logits
+        (no softmax) over ``n_classes``; called inside ``strategy.scope()`` when one is given.
+    train_data, val_data
+        ``(x, y)``: inputs as float32 arrays (e.g. :func:`emostudy.preprocessing.to_model_input`),
+        integer labels of shape (N,).
+    config
+        Optimiser, schedule, regularisation, augmentation, stopping and seed.
+    out_dir
+        Folder for ``best.keras``, ``log.csv``, ``config.json`` and the resume backup. A run
+        started again with the same ``out_dir`` continues from its last finished epoch.
+    strategy
+        Optional ``tf.distribute.Strategy`` (e.g. ``MirroredStrategy``); the global batch size is
+        ``config.batch_size``.
+    progress
+        Show a tqdm progress bar over epochs.
+    callbacks
+        Extra Keras callbacks, run after the built-in ones.
+    """
+    import json
+
+    import keras
+
+    config = config or TrainConfig()
+    (x_train, y_train), (x_val, y_val) = train_data, val_data
+    for name, (x, y) in {"train_data": train_data, "val_data": val_data}.items():
+        if len(x) != len(y):
+            raise InvalidInputError(f"{name}: {len(x)} inputs but {len(y)} labels.")
+        if np.asarray(x).dtype != np.float32:
+            raise InvalidInputError(
+                f"{name}: inputs must be float32 (got {np.asarray(x).dtype}); "
+                "use emostudy.preprocessing.to_model_input for face images."
+            )
+    set_seed(config.seed)
+    scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+    with scope:
+        model = build()
+        n_classes = int(model.output_shape[-1])
+        steps = int(np.ceil(len(x_train) / config.batch_size))
+        model.compile(
+            optimizer=_optimizer(config, steps),
+            loss=keras.losses.CategoricalCrossentropy(
+                from_logits=True, label_smoothing=config.label_smoothing
+            ),
+            metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
+        )
+    y_train = np.asarray(y_train, dtype=np.int64)
+    if y_train.min() < 0 or max(y_train.max(), np.max(y_val)) >= n_classes:
+        raise InvalidInputError(f"labels must be in 0..{n_classes - 1} for this model.")
+    weights = None
+    if config.class_weight == "balanced":
+        weights = _class_weights(y_train, n_classes)[y_train].astype(np.float32)
+    onehot_train = np.eye(n_classes, dtype=np.float32)[y_train]
+    onehot_val = np.eye(n_classes, dtype=np.float32)[np.asarray(y_val, dtype=np.int64)]
+    train_ds = make_dataset(
+        x_train,
+        onehot_train,
+        batch_size=config.batch_size,
+        shuffle=True,
+        augment=config.augment,
+        seed=config.seed,
+        sample_weight=weights,
+    )
+    val_ds = make_dataset(x_val, onehot_val, batch_size=512)
+
+    mode = "min" if "loss" in config.monitor else "max"
+    extra_callbacks = list(callbacks or [])
+    callbacks = [
+        _EpochTimer.make(),
+        keras.callbacks.EarlyStopping(
+            monitor=config.monitor,
+            mode=mode,
+            patience=config.early_stopping or config.epochs + 1,
+            restore_best_weights=True,
+        ),
+    ]
+    folder = Path(out_dir) if out_dir is not None else None
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "config.json").write_text(json.dumps(asdict(config), indent=2, default=str))
+        callbacks += [
+            keras.callbacks.ModelCheckpoint(
+                folder / "best.keras", monitor=config.monitor, mode=mode, save_best_only=True
+            ),
+            keras.callbacks.CSVLogger(folder / "log.csv", append=True),
+            keras.callbacks.BackupAndRestore(folder / "backup", delete_checkpoint=True),
+        ]
+    if progress:
+        from tqdm.keras import TqdmCallback
+
+        callbacks.append(TqdmCallback(verbose=0, desc="epochs"))
+    callbacks += extra_callbacks
+    start = time.perf_counter()
+    fit = model.fit(
+        train_ds,
+        validation_data=val_ds,
+        epochs=config.epochs,
+        callbacks=callbacks,
+        verbose=0,
+        shuffle=False,  # the tf.data pipeline shuffles
+    )
+    seconds = time.perf_counter() - start
+    history = pd.DataFrame(fit.history)
+    if folder is not None and (folder / "log.csv").is_file():
+        history = pd.read_csv(folder / "log.csv").drop_duplicates("epoch", keep="last")
+        history = history.drop(columns="epoch").reset_index(drop=True)
+    history.index = pd.RangeIndex(1, len(history) + 1, name="epoch")
+    scores = history[config.monitor]
+    best_epoch = int(scores.idxmin() if mode == "min" else scores.idxmax())
+    return TrainResult(
+        model=model,
+        history=history,
+        best_epoch=best_epoch,
+        best_score=float(scores[best_epoch]),
+        seconds=seconds,
+        n_params=int(model.count_params()),
+        out_dir=folder,
+    )
+
+
+def predict_logits(model, x: np.ndarray, *, batch_size: int = 512, flip_tta: bool = False):
+    """Logits (N, n_classes) of ``model`` on ``x``; with ``flip_tta`` averaged with the mirror."""
+    logits = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+    if flip_tta:
+        logits = (
+            logits + np.asarray(model.predict(x[:, :, ::-1], batch_size=batch_size, verbose=0))
+        ) / 2
+    return logits

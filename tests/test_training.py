@@ -1,0 +1,190 @@
+"""Model builders, preprocessing and the seeded training entry point, on the synthetic faces."""
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from emostudy.data import make_synthetic_faces
+from emostudy.errors import InvalidInputError
+from emostudy.models import ARCHITECTURES, build_model
+from emostudy.preprocessing import to_model_input
+from emostudy.training import Augmentation, TrainConfig, make_dataset, predict_logits, train
+
+
+@pytest.fixture(scope="module")
+def faces():
+    data = make_synthetic_faces(150, seed=1)
+    train_set, val_set = data.where(usage="Training"), data.where(usage="PublicTest")
+    return (
+        (to_model_input(train_set.images), train_set.labels),
+        (to_model_input(val_set.images), val_set.labels),
+    )
+
+
+def test_to_model_input_scales_and_shapes():
+    images = np.full((2, 48, 48), 255, np.uint8)
+    out = to_model_input(images)
+    assert out.shape == (2, 48, 48, 1) and out.dtype == np.float32 and out.max() == 1.0
+    assert to_model_input(np.zeros((48, 48), np.uint8)).shape == (1, 48, 48, 1)
+
+
+@pytest.mark.parametrize(
+    "images, message",
+    [
+        (np.zeros((2, 48, 48, 1), np.float32), "uint8"),
+        (np.zeros((2, 64, 64, 1), np.uint8), "48x48"),
+        (np.zeros((2, 48, 48, 3), np.uint8), "grayscale"),
+    ],
+)
+def test_to_model_input_refuses_bad_faces(images, message):
+    with pytest.raises(InvalidInputError, match=message):
+        to_model_input(images)
+
+
+@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+def test_every_architecture_maps_faces_to_seven_logits(name):
+    model = build_model(name)
+    assert model.output_shape == (None, 7)
+    assert model.layers[-1].get_config()["activation"] == "linear"
+    assert model(np.zeros((2, 48, 48, 1), np.float32)).shape == (2, 7)
+
+
+def test_vgg_lite_parameter_count_matches_the_budget_note():
+    # Four blocks of two 3x3 convolutions, 32-64-128-256 filters, BN, GAP: about 1.2M parameters.
+    assert 1.1e6 < build_model("vgg_lite").count_params() < 1.3e6
+
+
+def test_unknown_architecture_lists_the_known_ones():
+    with pytest.raises(InvalidInputError, match="tiny_cnn"):
+        build_model("resnet9000")
+
+
+def test_augmented_dataset_keeps_shapes_and_changes_pixels(faces):
+    (x, y), _ = faces
+    plain = next(iter(make_dataset(x[:16], y[:16], batch_size=16)))[0].numpy()
+    augmented = next(
+        iter(make_dataset(x[:16], y[:16], batch_size=16, augment=Augmentation(), seed=0))
+    )[0].numpy()
+    assert augmented.shape == plain.shape
+    assert not np.allclose(augmented, plain)
+    assert augmented.min() >= 0.0 and augmented.max() <= 1.0 + 1e-6
+
+
+def test_training_learns_is_seeded_and_writes_its_files(faces, tmp_path):
+    config = TrainConfig(epochs=6, batch_size=32, learning_rate=3e-3, seed=3)
+    build = lambda: build_model("tiny_cnn", dense=(32,))  # noqa: E731
+    first = train(build, *faces, config, out_dir=tmp_path / "run", progress=False)
+    second = train(build, *faces, config, progress=False)
+    assert first.history["val_accuracy"].max() > 0.5  # chance is 1/7
+    np.testing.assert_allclose(first.history["loss"], second.history["loss"], rtol=1e-4)
+    assert first.best_epoch == int(first.history["val_accuracy"].idxmax())
+    assert {"best.keras", "log.csv", "config.json"} <= {
+        p.name for p in (tmp_path / "run").iterdir()
+    }
+    # the returned model carries the best epoch's weights
+    x_val, y_val = faces[1]
+    accuracy = (predict_logits(first.model, x_val).argmax(1) == y_val).mean()
+    assert accuracy == pytest.approx(first.best_score, abs=1e-6)
+    assert first.seconds_per_epoch > 0 and first.n_params == build().count_params()
+
+
+def test_an_interrupted_run_resumes_from_its_backup(faces, tmp_path):
+    import keras
+
+    class StopAfterTwo(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise RuntimeError("power cut")
+
+    class Count(keras.callbacks.Callback):
+        epochs: list = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            Count.epochs.append(epoch)
+
+    config = TrainConfig(epochs=4, batch_size=64, seed=0)
+    build = lambda: build_model("mlp", hidden=(16,))  # noqa: E731
+    with pytest.raises(RuntimeError, match="power cut"):
+        train(build, *faces, config, out_dir=tmp_path, progress=False, callbacks=[StopAfterTwo()])
+    result = train(build, *faces, config, out_dir=tmp_path, progress=False, callbacks=[Count()])
+    assert Count.epochs == [2, 3]  # 0-based: two epochs were saved before the cut
+    assert list(result.history.index) == [1, 2, 3, 4]
+
+
+def test_class_weighting_and_cosine_schedule_run(faces):
+    config = TrainConfig(
+        epochs=2,
+        batch_size=64,
+        schedule="cosine",
+        warmup_epochs=1,
+        optimizer="adamw",
+        weight_decay=1e-4,
+        class_weight="balanced",
+        label_smoothing=0.1,
+        augment=Augmentation(),
+    )
+    result = train(lambda: build_model("mlp", hidden=(16,)), *faces, config, progress=False)
+    lrs = result.history["lr"].to_numpy()
+    assert lrs[0] == pytest.approx(1e-3, rel=1e-3)  # end of the warm-up epoch: the peak
+    assert lrs[1] < 1e-4  # cosine decayed to ~0 by the end
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"x": "uint8"}, "float32"),
+        ({"y": 9}, "labels must be in 0..6"),
+    ],
+)
+def test_bad_training_input_is_named(faces, bad, message):
+    (x, y), val = faces
+    if "x" in bad:
+        x = (x * 255).astype(np.uint8)
+    if "y" in bad:
+        y = y.copy()
+        y[0] = bad["y"]
+    with pytest.raises(InvalidInputError, match=message):
+        train(
+            lambda: build_model("mlp", hidden=(8,)),
+            (x, y),
+            val,
+            TrainConfig(epochs=1),
+            progress=False,
+        )
+
+
+def test_bad_config_is_named():
+    with pytest.raises(InvalidInputError, match="optimizer"):
+        TrainConfig(optimizer="lion")
+
+
+def test_training_under_mirrored_strategy_on_two_cpu_devices():
+    # TensorFlow's logical devices must be set before it initialises: use a fresh interpreter.
+    script = textwrap.dedent(
+        """
+        import numpy as np, tensorflow as tf
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        two = [tf.config.LogicalDeviceConfiguration()] * 2
+        tf.config.set_logical_device_configuration(cpu, two)
+        from emostudy.data import make_synthetic_faces
+        from emostudy.models import build_model
+        from emostudy.preprocessing import to_model_input
+        from emostudy.training import TrainConfig, train
+        data = make_synthetic_faces(20, seed=0)
+        tr, va = data.where(usage="Training"), data.where(usage="PublicTest")
+        strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+        xy_train = (to_model_input(tr.images), tr.labels)
+        xy_val = (to_model_input(va.images), va.labels)
+        result = train(lambda: build_model("mlp", hidden=(16,)), xy_train, xy_val,
+                       TrainConfig(epochs=2, batch_size=32), strategy=strategy, progress=False)
+        print("replicas", strategy.num_replicas_in_sync, "epochs", len(result.history))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "replicas 2 epochs 2" in done.stdout
