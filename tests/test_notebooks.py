@@ -1,6 +1,7 @@
 """Every chapter runs in its quick profile, into a temporary folder, without touching the book.
 
-The executed notebooks are kept for the checks that follow (values each chapter must reproduce).
+Chapter-specific checks of the numbers a quick run must reproduce live in test_chapter_NN.py files
+and reuse the same runs through the ``quick_run`` fixture (tests/conftest.py).
 """
 
 import hashlib
@@ -9,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from emostudy.results import load_results
-from emostudy.runner import list_notebooks, run_notebook
+from emostudy.runner import list_notebooks
 
 NOTEBOOKS = list_notebooks()
 RESULTS = Path(__file__).resolve().parents[1] / "book" / "results"
@@ -20,32 +20,12 @@ def _digest(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*"))}
 
 
-@pytest.fixture(scope="session")
-def quick_runs(tmp_path_factory):
-    """Run every notebook once (quick profile) and return {stem: (executed_path, results_dir)}."""
-    out = tmp_path_factory.mktemp("quick-runs")
-    return {"out": out, "runs": {}}
-
-
-def _run(quick_runs, path: Path):
-    runs = quick_runs["runs"]
-    if path.stem not in runs:
-        results_dir = quick_runs["out"] / "results"
-        executed = quick_runs["out"] / path.name
-        seconds = run_notebook(
-            path, executed, profile="quick", parameters={"results_dir": str(results_dir)}
-        )
-        print(f"{path.name}: quick run in {seconds:.0f} s")
-        runs[path.stem] = (executed, results_dir)
-    return runs[path.stem]
-
-
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_quick_run_succeeds_and_leaves_the_book_alone(path, quick_runs):
+def test_quick_run_succeeds_and_leaves_the_book_alone(path, quick_run):
     committed = path.read_bytes()
     tables_before = _digest(RESULTS)
-    executed, results_dir = _run(quick_runs, path)
+    executed, results_dir = quick_run(path.stem)
     assert path.read_bytes() == committed, "a quick run changed the committed notebook"
     assert _digest(RESULTS) == tables_before, "a quick run changed a published result table"
     notebook = json.loads(executed.read_text())
@@ -55,20 +35,6 @@ def test_quick_run_succeeds_and_leaves_the_book_alone(path, quick_runs):
     tables = list(results_dir.glob("*.json"))
     assert tables, "the chapter wrote no result table into its results_dir"
     assert all(json.loads(t.read_text())["profile"] == "quick" for t in tables)
-
-
-@pytest.mark.notebook
-def test_perceptron_chapter_numbers(quick_runs):
-    path = next(p for p in NOTEBOOKS if p.stem == "01_perceptron")
-    _, results_dir = _run(quick_runs, path)
-    table = load_results("perceptron", results_dir)["results"]
-    assert table["separable"]["converged"] is True
-    assert table["xor"]["converged"] is False
-    assert table["xor"]["accuracy"] < 0.8 < table["xor"]["accuracy_with_product_feature"]
-    assert table["digits_3_vs_8"]["max_weight_difference"] == 0.0
-    assert table["digits_10_ovr"]["test_accuracy"] > 0.85
-    faces = table["faces_happy_vs_sad"]
-    assert faces["publictest_balanced_accuracy"] > 0.5
 
 
 def test_every_committed_notebook_has_parameters_and_full_outputs():

@@ -122,23 +122,25 @@ def _as_2d_float(X: np.ndarray) -> np.ndarray:
 
 
 def make_separable_blobs(
-    n_samples: int = 100, *, margin: float = 0.5, seed: int = 0
+    n_samples: int = 100, *, margin: float = 0.5, offset: float = 0.4, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Two linearly separable 2-D point clouds with labels -1/+1.
 
-    Points are drawn uniformly in the square [-1, 1]^2 around a random line through the origin;
-    points closer than ``margin / 2`` to the line are dropped, so the classes are separated by a
-    gap of width ``margin``. Returns ``X`` (n_samples, 2) and ``y`` (n_samples,).
+    Points are drawn uniformly in the square [-1, 1]^2 on both sides of a random line at a random
+    distance of at most ``offset`` from the origin (so the bias has to be learned too); points
+    closer than ``margin / 2`` to the line are dropped, so the classes are separated by a gap of
+    width ``margin``. Returns ``X`` (n_samples, 2) and ``y`` (n_samples,).
     """
     rng = np.random.default_rng(seed)
     angle = rng.uniform(0, np.pi)
     normal = np.array([np.cos(angle), np.sin(angle)])
+    distance = rng.uniform(-offset, offset)
     points: list[np.ndarray] = []
     while sum(len(p) for p in points) < n_samples:
         candidates = rng.uniform(-1, 1, size=(4 * n_samples, 2))
-        points.append(candidates[np.abs(candidates @ normal) >= margin / 2])
+        points.append(candidates[np.abs(candidates @ normal - distance) >= margin / 2])
     X = np.concatenate(points)[:n_samples]
-    y = np.where(X @ normal > 0, 1, -1)
+    y = np.where(X @ normal - distance > 0, 1, -1)
     return X, y
 
 

@@ -1,0 +1,47 @@
+"""Shared test configuration: data fixtures, quick notebook runs, an isolated model cache."""
+
+import os
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+pytest_plugins = ["tests.data_fixtures"]
+
+
+@pytest.fixture
+def empty_cache(tmp_path, monkeypatch):
+    """Point EMOSTUDY_CACHE at a new empty folder for one test."""
+    folder = tmp_path / "model-cache"
+    monkeypatch.setenv("EMOSTUDY_CACHE", str(folder))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def quick_run(tmp_path_factory):
+    """``quick_run("01_perceptron")`` → (executed notebook path, results dir), run once a session.
+
+    The chapter runs in its quick profile with every output (result tables, models) in a temporary
+    folder, so the committed notebooks and tables are never touched.
+    """
+    from emostudy.runner import list_notebooks, run_notebook
+
+    out = tmp_path_factory.mktemp("quick-runs")
+    done: dict[str, tuple[Path, Path]] = {}
+
+    def run(stem: str) -> tuple[Path, Path]:
+        if stem not in done:
+            (path,) = [p for p in list_notebooks() if p.stem == stem]
+            results_dir = out / "results"
+            executed = out / path.name
+            seconds = run_notebook(
+                path, executed, profile="quick", parameters={"results_dir": str(results_dir)}
+            )
+            print(f"{path.name}: quick run in {seconds:.0f} s")
+            done[stem] = (executed, results_dir)
+        return done[stem]
+
+    return run
