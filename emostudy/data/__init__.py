@@ -1,0 +1,35 @@
+"""Data sets: FER-2013, CK+, the synthetic stand-in, splits and the quality audit.
+
+Every loader returns a :class:`FaceSet`: ``(N, 48, 48, 1)`` uint8 images, ``(N,)`` int64 labels,
+class names and a metadata DataFrame (one row per image).
+"""
+
+from emostudy.data.ckplus import load_ckplus
+from emostudy.data.classes import CKPLUS_CLASSES, FER_CLASSES, FER_USAGES, IMAGE_SIZE
+from emostudy.data.faceset import FaceSet
+from emostudy.data.fer2013 import load_fer2013
+from emostudy.data.images import CorruptImageWarning, read_gray
+from emostudy.data.profiles import SyntheticDataWarning, load_ckplus_for, load_fer2013_for
+from emostudy.data.quality import QualityReport, audit
+from emostudy.data.splits import subject_folds, train_validation_split
+from emostudy.data.synthetic import make_synthetic_faces
+
+__all__ = [
+    "CKPLUS_CLASSES",
+    "FER_CLASSES",
+    "FER_USAGES",
+    "IMAGE_SIZE",
+    "CorruptImageWarning",
+    "FaceSet",
+    "QualityReport",
+    "SyntheticDataWarning",
+    "audit",
+    "load_ckplus",
+    "load_ckplus_for",
+    "load_fer2013",
+    "load_fer2013_for",
+    "make_synthetic_faces",
+    "read_gray",
+    "subject_folds",
+    "train_validation_split",
+]

@@ -1,0 +1,321 @@
+"""Loading FER-2013 from its folder download or from the original ``fer2013.csv``.
+
+Two layouts are accepted:
+
+* folders: ``train/<class>/*.jpg`` (usage ``Training``) and ``test/<class>/PublicTest_*.jpg`` or
+  ``test/<class>/PrivateTest_*.jpg`` (usage from the file-name prefix), class folders named after
+  :data:`~emostudy.data.classes.FER_CLASSES` (any letter case);
+* the original ``fer2013.csv`` (columns ``emotion,pixels,Usage``; ``pixels`` holds 2304
+  space-separated gray levels 0..255, row-major), given as its path or as a folder holding it.
+
+Images come out sorted by usage (Training, PublicTest, PrivateTest), then label, then file name
+(or CSV line), so a given copy of the data always loads in the same order.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from emostudy.assets import DATA_SOURCES, dataset_path
+from emostudy.data.classes import FER_CLASSES, FER_USAGES, IMAGE_SIZE
+from emostudy.data.faceset import FaceSet
+from emostudy.data.images import IMAGE_EXTENSIONS, read_many
+from emostudy.errors import DataLayoutError, DataNotFoundError, InvalidInputError
+
+NAME = "FER-2013"
+CSV_NAME = "fer2013.csv"
+CSV_COLUMNS = ("emotion", "pixels", "Usage")
+TEST_PREFIXES = {"PublicTest_": "PublicTest", "PrivateTest_": "PrivateTest"}
+N_PIXELS = IMAGE_SIZE * IMAGE_SIZE
+
+LAYOUTS = (
+    "FER-2013 must be either (a) a folder with train/<class>/*.jpg and test/<class>/*.jpg, "
+    "test file names starting with PublicTest_ or PrivateTest_, class folders named "
+    f"{', '.join(FER_CLASSES)}; or (b) the original {CSV_NAME} (columns emotion,pixels,Usage), "
+    "given as its path or as a folder that contains it."
+)
+
+
+def load_fer2013(
+    path: str | os.PathLike | None = None,
+    *,
+    usage: str | Sequence[str] | None = None,
+    progress: bool = True,
+) -> FaceSet:
+    """Load FER-2013 as a :class:`FaceSet` (images ``(N, 48, 48, 1)`` uint8, labels 0..6).
+
+    Parameters
+    ----------
+    path
+        The data set folder (folder layout, or a folder holding ``fer2013.csv``) or the CSV file.
+        Default: ``dataset_path("fer2013")``.
+    usage
+        A usage or sequence of usages among ``Training``, ``PublicTest``, ``PrivateTest``; only
+        those are read. Default: all three.
+    progress
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    FaceSet
+        Named ``"FER-2013"``, class names :data:`FER_CLASSES`, meta columns ``usage``, ``source``,
+        ``split`` (``train``/``test``, or ``csv``) and ``file_id`` (file stem, or ``row_<line>``).
+
+    Raises
+    ------
+    DataNotFoundError
+        If the path does not exist.
+    DataLayoutError
+        If folders, file names or CSV rows are not the expected ones (the message names them).
+    CorruptImageError
+        If more than max(5, 0.1%) of the image files cannot be decoded (fewer are skipped with a
+        :class:`~emostudy.data.images.CorruptImageWarning`).
+    """
+    return _load(path, usage=usage, progress=progress)
+
+
+def _load(
+    path: str | os.PathLike | None,
+    *,
+    usage: str | Sequence[str] | None,
+    progress: bool,
+    per_class: int | None = None,
+    seed: int = 0,
+) -> FaceSet:
+    """:func:`load_fer2013`, optionally keeping at most ``per_class`` images per class and usage
+    (seeded); in the folder layout only the kept files are read."""
+    usages = normalize_usages(usage)
+    root = _resolve(path)
+    if root.is_file():
+        if root.suffix.lower() != ".csv":
+            raise DataLayoutError(f"{root} is neither a folder nor a .csv file. {LAYOUTS}")
+        return _select(_load_csv(root, usages, progress), per_class, seed)
+    if (root / "train").is_dir() or (root / "test").is_dir():
+        files = _list_folders(root, usages)
+        if per_class is not None:
+            files = files.iloc[_sample_positions(files, per_class, seed)].reset_index(drop=True)
+        return _read_folders(files, progress)
+    if (root / CSV_NAME).is_file():
+        return _select(_load_csv(root / CSV_NAME, usages, progress), per_class, seed)
+    raise DataLayoutError(f"{root} has no train/ and test/ folders and no {CSV_NAME}. {LAYOUTS}")
+
+
+def normalize_usages(usage: str | Sequence[str] | None) -> tuple[str, ...]:
+    """The requested usages as a tuple in protocol order (any letter case accepted)."""
+    if usage is None:
+        return FER_USAGES
+    requested = [usage] if isinstance(usage, str) else list(usage)
+    by_lower = {name.lower(): name for name in FER_USAGES}
+    unknown = [value for value in requested if str(value).lower() not in by_lower]
+    if unknown or not requested:
+        raise InvalidInputError(
+            f"Unknown FER-2013 usage(s) {unknown or requested}; valid usages: "
+            f"{', '.join(FER_USAGES)}."
+        )
+    wanted = {by_lower[str(value).lower()] for value in requested}
+    return tuple(name for name in FER_USAGES if name in wanted)
+
+
+def _resolve(path: str | os.PathLike | None) -> Path:
+    if path is None:
+        return dataset_path("fer2013")
+    root = Path(path).expanduser()
+    if not root.exists():
+        raise DataNotFoundError(
+            f"FER-2013 not found at {root}. Get it from {DATA_SOURCES['fer2013']}."
+        )
+    return root
+
+
+# ---------------------------------------------------------------------------------------------
+# folder layout
+
+
+def _list_folders(root: Path, usages: tuple[str, ...]) -> pd.DataFrame:
+    """One row per image file to read: path, usage, label, split, file_id; in load order."""
+    rows = []
+    needed = {"train": "Training" in usages, "test": {"PublicTest", "PrivateTest"} & set(usages)}
+    for split, wanted in needed.items():
+        if not wanted:
+            continue
+        folder = root / split
+        if not folder.is_dir():
+            raise DataLayoutError(
+                f"{root} has no {split}/ folder, needed for usage(s) "
+                f"{', '.join(u for u in usages if (u == 'Training') == (split == 'train'))}. "
+                f"{LAYOUTS}"
+            )
+        for class_dir in _visible(folder):
+            if not class_dir.is_dir():
+                raise DataLayoutError(
+                    f"Unexpected file {class_dir} directly in {folder}: {split}/ must hold only "
+                    f"class folders ({', '.join(FER_CLASSES)}). Move or delete it."
+                )
+            label = _class_index(class_dir)
+            for file in _visible(class_dir):
+                if not file.is_file() or file.suffix.lower() not in IMAGE_EXTENSIONS:
+                    raise DataLayoutError(
+                        f"Unexpected entry {file} in class folder {class_dir}: class folders must "
+                        f"hold only image files ({', '.join(IMAGE_EXTENSIONS)}). Move or delete it."
+                    )
+                file_usage = "Training" if split == "train" else _test_usage(file)
+                if file_usage in usages:
+                    rows.append((str(file), file_usage, label, split, file.stem, file.name))
+    files = pd.DataFrame(rows, columns=["source", "usage", "label", "split", "file_id", "name"])
+    order = files["usage"].map({u: i for i, u in enumerate(FER_USAGES)})
+    files = files.assign(_order=order).sort_values(["_order", "label", "name"], kind="stable")
+    return files.drop(columns=["_order", "name"]).reset_index(drop=True)
+
+
+def _visible(folder: Path) -> list[Path]:
+    """Entries of a folder, sorted, without hidden ones (.DS_Store, ._*)."""
+    return sorted(entry for entry in folder.iterdir() if not entry.name.startswith("."))
+
+
+def _class_index(class_dir: Path) -> int:
+    name = class_dir.name.lower()
+    if name not in FER_CLASSES:
+        raise DataLayoutError(
+            f"Unknown class folder {class_dir}: FER-2013 class folders must be named "
+            f"{', '.join(FER_CLASSES)} (any letter case). Rename or remove it."
+        )
+    return FER_CLASSES.index(name)
+
+
+def _test_usage(file: Path) -> str:
+    for prefix, usage in TEST_PREFIXES.items():
+        if file.name.startswith(prefix):
+            return usage
+    raise DataLayoutError(
+        f"Test image {file} has a name that starts with neither PublicTest_ nor PrivateTest_, so "
+        "its usage is unknown. Name test images PublicTest_<id>.jpg (validation) or "
+        "PrivateTest_<id>.jpg (final test), as in the FER-2013 download."
+    )
+
+
+def _read_folders(files: pd.DataFrame, progress: bool) -> FaceSet:
+    images, kept = read_many(list(files["source"]), progress=progress, desc="Reading FER-2013")
+    files = files.iloc[kept].reset_index(drop=True)
+    labels = files["label"].to_numpy(dtype=np.int64)
+    meta = files[["usage", "source", "split", "file_id"]].astype(str)
+    return FaceSet(images, labels, FER_CLASSES, meta, NAME)
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV layout
+
+
+def _load_csv(csv_path: Path, usages: tuple[str, ...], progress: bool) -> FaceSet:
+    """Parse fer2013.csv, validating every row kept (1-based line numbers in messages)."""
+    rows: list[tuple[int, int, str, str]] = []  # line, label, usage, pixels
+    by_lower = {name.lower(): name for name in FER_USAGES}
+    with open(csv_path, newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            raise DataLayoutError(f"{csv_path} is empty. {LAYOUTS}")
+        lowered = [column.strip().lower() for column in header]
+        missing = [column for column in CSV_COLUMNS if column.lower() not in lowered]
+        if missing:
+            raise DataLayoutError(
+                f"{csv_path} lacks the column(s) {', '.join(missing)} (found: "
+                f"{', '.join(header)}). The FER-2013 CSV must have the columns "
+                f"{','.join(CSV_COLUMNS)}; use the original fer2013.csv."
+            )
+        i_emotion, i_pixels, i_usage = (lowered.index(c.lower()) for c in CSV_COLUMNS)
+        width = len(header)
+        for row in tqdm(reader, desc="Reading fer2013.csv", unit="row", disable=not progress):
+            if not row:
+                continue
+            line = reader.line_num
+
+            if len(row) != width:
+                raise _row_error(csv_path, line, f"{len(row)} fields instead of {width}")
+            usage_value = row[i_usage].strip()
+            if usage_value.lower() not in by_lower:
+                raise _row_error(csv_path, line, f"unknown Usage '{usage_value}'")
+            usage_value = by_lower[usage_value.lower()]
+            emotion = row[i_emotion].strip()
+            if not emotion.isdigit() or int(emotion) > len(FER_CLASSES) - 1:
+                raise _row_error(csv_path, line, f"emotion '{emotion}' is not an integer in 0..6")
+            if usage_value in usages:
+                rows.append((line, int(emotion), usage_value, row[i_pixels]))
+    images = np.empty((len(rows), IMAGE_SIZE, IMAGE_SIZE, 1), dtype=np.uint8)
+    for position, (line, _, _, pixels) in enumerate(rows):
+        images[position, :, :, 0] = _parse_pixels(pixels, csv_path, line)
+    frame = pd.DataFrame(rows, columns=["line", "label", "usage", "pixels"]).drop(columns="pixels")
+    order = frame["usage"].map({u: i for i, u in enumerate(FER_USAGES)})
+    sort = np.lexsort((frame["line"], frame["label"], order))
+    frame = frame.iloc[sort].reset_index(drop=True)
+    meta = pd.DataFrame(
+        {
+            "usage": frame["usage"].astype(str),
+            "source": [f"{CSV_NAME}:{line}" for line in frame["line"]],
+            "split": "csv",
+            "file_id": [f"row_{line}" for line in frame["line"]],
+        }
+    )
+    labels = frame["label"].to_numpy(dtype=np.int64)
+    return FaceSet(images[sort], labels, FER_CLASSES, meta, NAME)
+
+
+def _parse_pixels(text: str, csv_path: Path, line: int) -> np.ndarray:
+    """``(48, 48)`` uint8 image from one ``pixels`` field, or a DataLayoutError naming the line."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            values = np.fromstring(text, dtype=np.int64, sep=" ")
+        except ValueError:
+            values = None
+    if values is None or values.size != N_PIXELS:
+        tokens = text.split()
+        non_integer = [token for token in tokens if not token.lstrip("-").isdigit()]
+        if non_integer:
+            what = f"pixel value '{non_integer[0]}' is not an integer"
+        else:
+            what = f"{len(tokens)} pixel values instead of {N_PIXELS} (48x48)"
+        raise _row_error(csv_path, line, what)
+    if values.min() < 0 or values.max() > 255:
+        outside = values[(values < 0) | (values > 255)][0]
+        raise _row_error(csv_path, line, f"pixel value {outside} is outside 0..255")
+    return values.astype(np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE)
+
+
+def _row_error(csv_path: Path, line: int, what: str) -> DataLayoutError:
+    return DataLayoutError(
+        f"{csv_path}, line {line}: {what}. Fix or delete that row (or use the original "
+        f"{CSV_NAME}): each row needs emotion 0..6, {N_PIXELS} space-separated integer pixels "
+        f"0..255 and Usage one of {', '.join(FER_USAGES)}."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# subsampling (used by the quick profile)
+
+
+def _sample_positions(frame: pd.DataFrame, per_class: int, seed: int) -> np.ndarray:
+    """Sorted positions keeping at most ``per_class`` rows per (usage, label), seeded."""
+    if per_class < 1:
+        raise InvalidInputError(f"per_class must be a positive integer, got {per_class}.")
+    rng = np.random.default_rng(seed)
+    keep = []
+    for _, positions in frame.groupby(["usage", "label"], sort=True).indices.items():
+        if len(positions) > per_class:
+            positions = rng.choice(positions, size=per_class, replace=False)
+        keep.append(positions)
+    return np.sort(np.concatenate(keep)) if keep else np.zeros(0, dtype=np.int64)
+
+
+def _select(faceset: FaceSet, per_class: int | None, seed: int) -> FaceSet:
+    if per_class is None:
+        return faceset
+    frame = pd.DataFrame({"usage": faceset.meta["usage"], "label": faceset.labels})
+    return faceset.subset(_sample_positions(frame, per_class, seed))

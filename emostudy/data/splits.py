@@ -1,0 +1,74 @@
+"""Train/validation splits and subject-independent folds."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.model_selection import StratifiedGroupKFold, train_test_split
+
+from emostudy.data.faceset import FaceSet
+from emostudy.errors import InvalidInputError
+
+
+def train_validation_split(
+    faceset: FaceSet, validation_fraction: float = 0.1, seed: int = 0
+) -> tuple[FaceSet, FaceSet]:
+    """Split a FaceSet into training and validation parts, stratified by label.
+
+    Both parts keep the original image order. The same ``seed`` gives the same split.
+
+    Returns
+    -------
+    train, validation
+        FaceSets with about ``(1 - validation_fraction) * N`` and ``validation_fraction * N``
+        images, each class in the same proportion as in ``faceset``.
+    """
+    if not 0.0 < validation_fraction < 1.0:
+        raise InvalidInputError(
+            f"validation_fraction must lie strictly between 0 and 1, got {validation_fraction}."
+        )
+    positions = np.arange(len(faceset))
+    try:
+        train, validation = train_test_split(
+            positions,
+            test_size=validation_fraction,
+            random_state=seed,
+            stratify=faceset.labels,
+        )
+    except ValueError as error:
+        raise InvalidInputError(
+            f"Cannot split {faceset.name} ({len(faceset)} images) with validation_fraction="
+            f"{validation_fraction} stratified by label: {error}"
+        ) from None
+    return faceset.subset(np.sort(train)), faceset.subset(np.sort(validation))
+
+
+def subject_folds(
+    faceset: FaceSet, n_splits: int = 10, seed: int = 0, group_column: str = "subject"
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Subject-independent cross-validation folds, stratified by label.
+
+    No value of ``meta[group_column]`` (a subject) appears on both sides of a fold, and every
+    image is in exactly one evaluation side.
+
+    Returns
+    -------
+    list of (train_positions, test_positions)
+        ``n_splits`` pairs of sorted int64 position arrays into ``faceset``.
+    """
+    if group_column not in faceset.meta.columns:
+        raise InvalidInputError(
+            f"{faceset.name} has no '{group_column}' column to group by; columns: "
+            f"{', '.join(map(str, faceset.meta.columns))}."
+        )
+    groups = faceset.meta[group_column].to_numpy()
+    n_groups = len(np.unique(groups))
+    if n_splits < 2 or n_groups < n_splits:
+        raise InvalidInputError(
+            f"subject_folds needs 2 <= n_splits <= number of groups; got n_splits={n_splits} and "
+            f"{n_groups} distinct '{group_column}' values in {faceset.name}."
+        )
+    splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    return [
+        (np.sort(train).astype(np.int64), np.sort(test).astype(np.int64))
+        for train, test in splitter.split(np.zeros(len(faceset)), faceset.labels, groups)
+    ]

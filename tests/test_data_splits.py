@@ -1,0 +1,74 @@
+"""Stratified train/validation splits and subject-independent folds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from emostudy.data import FaceSet, make_synthetic_faces, subject_folds, train_validation_split
+from emostudy.errors import InvalidInputError
+
+
+@pytest.fixture(scope="module")
+def faces() -> FaceSet:
+    return make_synthetic_faces(n_per_class=40, seed=3).where(usage="Training")
+
+
+def _grouped(n_per_class: int = 20, n_subjects: int = 12) -> FaceSet:
+    faceset = make_synthetic_faces(n_per_class, seed=1, usage_fractions=(1.0, 0.0, 0.0))
+    subjects = [f"S{i % n_subjects:03d}" for i in range(len(faceset))]
+    return FaceSet(
+        faceset.images,
+        faceset.labels,
+        faceset.class_names,
+        faceset.meta.assign(subject=subjects),
+        faceset.name,
+        True,
+    )
+
+
+def test_split_is_stratified_disjoint_and_ordered(faces):
+    train, validation = train_validation_split(faces, validation_fraction=0.25, seed=0)
+    assert len(train) + len(validation) == len(faces)
+    assert not set(train.meta["source"]) & set(validation.meta["source"])
+    expected = faces.class_counts() * 0.25
+    assert (np.abs(validation.class_counts() - expected) <= 1).all()
+    # Order of the original set is kept within each part.
+    positions = [int(s.split(":")[1]) for s in train.meta["source"]]
+    assert positions == sorted(positions)
+
+
+def test_split_is_deterministic_for_a_seed(faces):
+    a, _ = train_validation_split(faces, seed=5)
+    b, _ = train_validation_split(faces, seed=5)
+    c, _ = train_validation_split(faces, seed=6)
+    pd.testing.assert_frame_equal(a.meta, b.meta)
+    assert list(a.meta["source"]) != list(c.meta["source"])
+
+
+@pytest.mark.parametrize("fraction", [0.0, 1.0, -0.1])
+def test_split_rejects_bad_fraction(faces, fraction):
+    with pytest.raises(InvalidInputError, match="validation_fraction"):
+        train_validation_split(faces, validation_fraction=fraction)
+
+
+def test_subject_folds_are_disjoint_by_subject_and_cover_everything():
+    faceset = _grouped()
+    folds = subject_folds(faceset, n_splits=4, seed=0)
+    subjects = faceset.meta["subject"].to_numpy()
+    assert len(folds) == 4
+    tested = np.concatenate([test for _, test in folds])
+    assert np.array_equal(np.sort(tested), np.arange(len(faceset)))
+    for train, test in folds:
+        assert train.dtype == np.int64
+        assert not set(subjects[train]) & set(subjects[test])
+    again = subject_folds(faceset, n_splits=4, seed=0)
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(folds, again, strict=True))
+
+
+def test_subject_folds_errors(faces):
+    with pytest.raises(InvalidInputError, match="no 'subject' column"):
+        subject_folds(faces)
+    with pytest.raises(InvalidInputError, match="12 distinct 'subject'"):
+        subject_folds(_grouped(), n_splits=13)
