@@ -101,3 +101,58 @@ def test_readme_named_images_share_a_file_name_under_two_labels(fer2013_real):
         first, second = rows["index"]
         assert not np.array_equal(fer2013_real.images[first], fer2013_real.images[second])
         assert not set(rows["index"]) & set(report.duplicate_groups["index"])
+
+
+def _faceset_from(pixels_labels_usages):
+    import numpy as np
+    import pandas as pd
+
+    from emostudy.data import FER_CLASSES, FaceSet
+
+    # the same seed gives the same (textured, not blank) image
+    images = np.stack(
+        [
+            np.random.default_rng(seed).integers(0, 256, (48, 48, 1), dtype=np.uint8)
+            for seed, _, _ in pixels_labels_usages
+        ]
+    )
+    labels = np.array([label for _, label, _ in pixels_labels_usages], np.int64)
+    meta = pd.DataFrame(
+        {
+            "usage": [u for _, _, u in pixels_labels_usages],
+            "source": [f"x{i}" for i in range(len(labels))],
+        }
+    )
+    return FaceSet(images, labels, FER_CLASSES, meta, "test")
+
+
+def test_training_exclusions_follow_the_policy():
+    import numpy as np
+
+    from emostudy.data import audit, training_exclusions
+
+    # index: image seed (same seed = same image), label, usage
+    faces = _faceset_from(
+        [
+            (10, 0, "Training"),  # 0: conflicting with 1
+            (10, 3, "Training"),  # 1: conflicting with 0
+            (20, 3, "Training"),  # 2: copy of a test image (4)
+            (30, 5, "Training"),  # 3: first of a repeat pair, kept
+            (20, 3, "PublicTest"),  # 4: test image, never excluded
+            (30, 5, "Training"),  # 5: repeat of 3
+            (40, 6, "Training"),  # 6: unique, kept
+        ]
+    )
+    images = faces.images.copy()
+    images[6] = 128  # fully constant: blank
+    faces = type(faces)(images, faces.labels, faces.class_names, faces.meta, "test")
+    table = training_exclusions(audit(faces))
+    assert table["index"].tolist() == [0, 1, 2, 5, 6]
+    assert dict(zip(table["index"], table["reason"], strict=True)) == {
+        0: "conflicting",
+        1: "conflicting",
+        2: "test_copy",
+        5: "repeat",
+        6: "blank",
+    }
+    assert table["index"].dtype == np.int64

@@ -10,7 +10,7 @@ from emostudy.data.faceset import FaceSet
 from emostudy.data.fer2013 import load_fer2013
 from emostudy.data.images import CorruptImageWarning, read_gray
 from emostudy.data.profiles import SyntheticDataWarning, load_ckplus_for, load_fer2013_for
-from emostudy.data.quality import QualityReport, audit
+from emostudy.data.quality import QualityReport, audit, training_exclusions
 from emostudy.data.splits import subject_folds, train_validation_split
 from emostudy.data.synthetic import make_synthetic_faces
 
@@ -32,4 +32,5 @@ __all__ = [
     "read_gray",
     "subject_folds",
     "train_validation_split",
+    "training_exclusions",
 ]

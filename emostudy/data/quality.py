@@ -134,3 +134,43 @@ def _id_collisions(faceset: FaceSet, frame: pd.DataFrame) -> pd.DataFrame:
     shared = with_id.duplicated(["usage", "file_id"], keep=False)
     result = with_id[shared][columns]
     return result.sort_values(["file_id", "index"], kind="stable").reset_index(drop=True)
+
+
+def training_exclusions(report: QualityReport, *, train_usage: str = "Training") -> pd.DataFrame:
+    """The book's policy for the audit's findings: which training images to leave out, and why.
+
+    Test images are never touched (published results use the full test splits). From the
+    training side (``usage == train_usage``) it drops:
+
+    * ``blank``: near-constant images (no face to learn from);
+    * ``conflicting``: every copy of an image that carries more than one label (the label is
+      unknowable);
+    * ``test_copy``: training copies of an image that also appears in a test split (keeping them
+      would let a model memorise test answers);
+    * ``repeat``: all but the first copy of the remaining exact duplicates (they only re-weight).
+
+    Returns a DataFrame with one row per excluded image: ``index`` (position in the audited
+    FaceSet) and ``reason`` (the first reason that applies, in the order above).
+    """
+    duplicates = report.duplicate_groups
+    in_train = duplicates["usage"] == train_usage
+    reasons: list[pd.DataFrame] = [
+        report.blank.loc[report.blank["usage"] == train_usage, ["index"]].assign(reason="blank"),
+        report.conflicting_groups.loc[
+            report.conflicting_groups["usage"] == train_usage, ["index"]
+        ].assign(reason="conflicting"),
+    ]
+    test_groups = set(duplicates.loc[~in_train, "group"])
+    reasons.append(
+        duplicates.loc[in_train & duplicates["group"].isin(test_groups), ["index"]].assign(
+            reason="test_copy"
+        )
+    )
+    train_dups = duplicates[in_train]
+    reasons.append(
+        train_dups.loc[train_dups.duplicated("group", keep="first"), ["index"]].assign(
+            reason="repeat"
+        )
+    )
+    table = pd.concat(reasons, ignore_index=True).drop_duplicates("index", keep="first")
+    return table.astype({"index": np.int64}).sort_values("index").reset_index(drop=True)
