@@ -72,3 +72,17 @@ def test_subject_folds_errors(faces):
         subject_folds(faces)
     with pytest.raises(InvalidInputError, match="12 distinct 'subject'"):
         subject_folds(_grouped(), n_splits=13)
+
+
+def test_sample_per_class_caps_each_class_and_usage():
+    import numpy as np
+
+    from emostudy.data import make_synthetic_faces, sample_per_class
+
+    faces = make_synthetic_faces(30, seed=0)  # 24 / 3 / 3 per class and usage
+    sample = sample_per_class(faces, 5, seed=1)
+    counts = sample.meta.assign(label=sample.labels).groupby(["usage", "label"]).size()
+    assert counts.loc["Training"].eq(5).all() and counts.loc["PublicTest"].eq(3).all()
+    again = sample_per_class(faces, 5, seed=1)
+    np.testing.assert_array_equal(sample.images, again.images)
+    assert not np.array_equal(sample_per_class(faces, 5, seed=2).images, sample.images)

@@ -11,7 +11,7 @@ from emostudy.data.fer2013 import load_fer2013
 from emostudy.data.images import CorruptImageWarning, read_gray
 from emostudy.data.profiles import SyntheticDataWarning, load_ckplus_for, load_fer2013_for
 from emostudy.data.quality import QualityReport, audit, training_exclusions
-from emostudy.data.splits import subject_folds, train_validation_split
+from emostudy.data.splits import sample_per_class, subject_folds, train_validation_split
 from emostudy.data.synthetic import make_synthetic_faces
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "load_fer2013_for",
     "make_synthetic_faces",
     "read_gray",
+    "sample_per_class",
     "subject_folds",
     "train_validation_split",
     "training_exclusions",

@@ -28,6 +28,7 @@ from emostudy.assets import DATA_SOURCES, dataset_path
 from emostudy.data.classes import FER_CLASSES, FER_USAGES, IMAGE_SIZE
 from emostudy.data.faceset import FaceSet
 from emostudy.data.images import IMAGE_EXTENSIONS, read_many
+from emostudy.data.splits import positions_per_class, sample_per_class
 from emostudy.errors import DataLayoutError, DataNotFoundError, InvalidInputError
 
 NAME = "FER-2013"
@@ -101,7 +102,7 @@ def _load(
     if (root / "train").is_dir() or (root / "test").is_dir():
         files = _list_folders(root, usages)
         if per_class is not None:
-            files = files.iloc[_sample_positions(files, per_class, seed)].reset_index(drop=True)
+            files = files.iloc[positions_per_class(files, per_class, seed)].reset_index(drop=True)
         return _read_folders(files, progress)
     if (root / CSV_NAME).is_file():
         return _select(_load_csv(root / CSV_NAME, usages, progress), per_class, seed)
@@ -301,21 +302,7 @@ def _row_error(csv_path: Path, line: int, what: str) -> DataLayoutError:
 # subsampling (used by the quick profile)
 
 
-def _sample_positions(frame: pd.DataFrame, per_class: int, seed: int) -> np.ndarray:
-    """Sorted positions keeping at most ``per_class`` rows per (usage, label), seeded."""
-    if per_class < 1:
-        raise InvalidInputError(f"per_class must be a positive integer, got {per_class}.")
-    rng = np.random.default_rng(seed)
-    keep = []
-    for _, positions in frame.groupby(["usage", "label"], sort=True).indices.items():
-        if len(positions) > per_class:
-            positions = rng.choice(positions, size=per_class, replace=False)
-        keep.append(positions)
-    return np.sort(np.concatenate(keep)) if keep else np.zeros(0, dtype=np.int64)
-
-
 def _select(faceset: FaceSet, per_class: int | None, seed: int) -> FaceSet:
     if per_class is None:
         return faceset
-    frame = pd.DataFrame({"usage": faceset.meta["usage"], "label": faceset.labels})
-    return faceset.subset(_sample_positions(frame, per_class, seed))
+    return sample_per_class(faceset, per_class, seed=seed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
 from emostudy.data.faceset import FaceSet
@@ -72,3 +73,25 @@ def subject_folds(
         (np.sort(train).astype(np.int64), np.sort(test).astype(np.int64))
         for train, test in splitter.split(np.zeros(len(faceset)), faceset.labels, groups)
     ]
+
+
+def sample_per_class(faceset: FaceSet, n_per_class: int, *, seed: int = 0) -> FaceSet:
+    """At most ``n_per_class`` images of every class within every usage, drawn at random (seeded).
+
+    Classes with fewer images keep them all; the original order is preserved.
+    """
+    frame = pd.DataFrame({"usage": faceset.meta["usage"], "label": faceset.labels})
+    return faceset.subset(positions_per_class(frame, n_per_class, seed))
+
+
+def positions_per_class(frame: pd.DataFrame, per_class: int, seed: int) -> np.ndarray:
+    """Sorted positions keeping at most ``per_class`` rows per (usage, label), seeded."""
+    if per_class < 1:
+        raise InvalidInputError(f"per_class must be a positive integer, got {per_class}.")
+    rng = np.random.default_rng(seed)
+    keep = []
+    for _, positions in frame.groupby(["usage", "label"], sort=True).indices.items():
+        if len(positions) > per_class:
+            positions = rng.choice(positions, size=per_class, replace=False)
+        keep.append(positions)
+    return np.sort(np.concatenate(keep)) if keep else np.zeros(0, dtype=np.int64)
