@@ -79,3 +79,11 @@ def test_real_ckplus_counts_and_subject_folds(ckplus_real):
     for train, test in folds:
         assert not set(subjects[train]) & set(subjects[test])
         assert len(train) + len(test) == 327
+
+
+@pytest.mark.needs_data
+def test_quick_profile_subsamples_ckplus_per_class(ckplus_dir):
+    from emostudy.data import load_ckplus_for
+
+    faces = load_ckplus_for("quick", quick_per_class=5, seed=0)
+    assert faces.class_counts().max() == 5 and faces.name == "CK+"

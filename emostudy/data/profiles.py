@@ -13,6 +13,7 @@ from emostudy.data import fer2013
 from emostudy.data.ckplus import load_ckplus
 from emostudy.data.classes import CKPLUS_CLASSES
 from emostudy.data.faceset import FaceSet
+from emostudy.data.splits import sample_per_class
 from emostudy.data.synthetic import make_synthetic_faces
 from emostudy.errors import DataNotFoundError, InvalidInputError
 
@@ -74,8 +75,7 @@ def load_ckplus_for(
     faceset = load_ckplus(root)
     if quick_per_class is None:
         return faceset
-    frame = faceset.meta[["usage"]].assign(label=faceset.labels)
-    return faceset.subset(fer2013._sample_positions(frame, quick_per_class, seed))
+    return sample_per_class(faceset, quick_per_class, seed=seed)
 
 
 def _check_profile(profile: str) -> None:
