@@ -36,7 +36,7 @@ endif
 install: $(STAMP)  ## create the environment from the lock file
 
 book: $(STAMP)  ## build the HTML book into _build/html from the committed notebooks (no execution)
-	$(PY) -m jupyter_book build . --warningiserror --keep-going --quiet
+	$(ENV_DIR)/bin/jupyter-book build . --warningiserror --keep-going --quiet
 	@echo "Book written to _build/html/index.html"
 
 lint: $(STAMP)  ## ruff lint + format check

@@ -55,7 +55,9 @@ def run_notebook(
 
     The working directory is the notebook's folder, as in JupyterLab. Parameters are injected
     only when they differ from the notebook's own defaults (a full run of a notebook whose
-    default profile is "full" injects nothing). Returns the wall time in seconds.
+    default profile is "full" injects nothing). Progress bars are switched off in the kernel
+    (``TQDM_DISABLE=1``): nobody watches them, and they would clutter the book. Returns the
+    wall time in seconds.
     """
     import papermill
 
@@ -65,15 +67,23 @@ def run_notebook(
     if profile != "full":
         params["profile"] = profile
     start = time.perf_counter()
-    papermill.execute_notebook(
-        str(path),
-        str(output_path),
-        parameters=params or None,
-        cwd=str(path.parent),
-        kernel_name="python3",
-        progress_bar=False,
-        log_output=False,
-    )
+    previous = os.environ.get("TQDM_DISABLE")
+    os.environ["TQDM_DISABLE"] = "1"  # inherited by the kernel
+    try:
+        papermill.execute_notebook(
+            str(path),
+            str(output_path),
+            parameters=params or None,
+            cwd=str(path.parent),
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+        )
+    finally:
+        if previous is None:
+            os.environ.pop("TQDM_DISABLE")
+        else:
+            os.environ["TQDM_DISABLE"] = previous
     return time.perf_counter() - start
 
 

@@ -16,7 +16,8 @@ BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 def site(tmp_path_factory):
     """Build the book (execution off, warnings are errors) into a temporary folder."""
     out = tmp_path_factory.mktemp("book")
-    command = [sys.executable, "-m", "jupyter_book", "build", str(ROOT), "--path-output", str(out)]
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT)]
+    command += ["--path-output", str(out)]
     command += ["--warningiserror", "--keep-going", "--quiet"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -61,6 +62,7 @@ def test_chapter_renders_in_a_real_browser(site, tmp_path):
     ).stdout
     assert "The perceptron" in dom
     assert dom.count("<img") >= 5
+    assert "<mjx-container" in dom, "MathJax did not typeset (it must be served from the site)"
     shot = tmp_path / "page.png"
     subprocess.run(
         [BROWSER, *flags, f"--screenshot={shot}", "--window-size=1200,2000", page.as_uri()],
