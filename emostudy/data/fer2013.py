@@ -27,7 +27,7 @@ from tqdm import tqdm
 from emostudy.assets import DATA_SOURCES, dataset_path
 from emostudy.data.classes import FER_CLASSES, FER_USAGES, IMAGE_SIZE
 from emostudy.data.faceset import FaceSet
-from emostudy.data.images import IMAGE_EXTENSIONS, read_many
+from emostudy.data.images import IMAGE_EXTENSIONS, _quiet_unless, read_many
 from emostudy.data.splits import positions_per_class, sample_per_class
 from emostudy.errors import DataLayoutError, DataNotFoundError, InvalidInputError
 
@@ -233,7 +233,7 @@ def _load_csv(csv_path: Path, usages: tuple[str, ...], progress: bool) -> FaceSe
             )
         i_emotion, i_pixels, i_usage = (lowered.index(c.lower()) for c in CSV_COLUMNS)
         width = len(header)
-        for row in tqdm(reader, desc="Reading fer2013.csv", unit="row", disable=not progress):
+        for row in tqdm(reader, desc="Reading fer2013.csv", unit="row", **_quiet_unless(progress)):
             if not row:
                 continue
             line = reader.line_num

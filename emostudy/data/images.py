@@ -103,7 +103,7 @@ def read_many(
     workers = workers or min(4, os.cpu_count() or 1)
     chunk = 256
     with (
-        tqdm(total=n, desc=desc, unit="img", disable=not progress) as bar,
+        tqdm(total=n, desc=desc, unit="img", **_quiet_unless(progress)) as bar,
         ThreadPoolExecutor(max_workers=workers) as pool,
     ):
         for start in range(0, n, chunk):
@@ -128,3 +128,9 @@ def read_many(
         )
     kept = np.flatnonzero(ok).astype(np.int64)
     return (images if ok.all() else images[kept]), kept
+
+
+def _quiet_unless(progress: bool) -> dict[str, bool]:
+    """tqdm arguments: off when ``progress`` is False, else tqdm's defaults (which honour
+    ``TQDM_DISABLE=1``, set by the notebook runner)."""
+    return {} if progress else {"disable": True}
