@@ -36,8 +36,10 @@ def test_book_has_every_chapter_with_its_figures(site):
         for src in images:
             assert (site / "notebooks" / src).resolve().is_file(), src
         assert "Traceback" not in page and "{glue" not in page
-    index = (site / "index.html").read_text()
-    assert "01_perceptron.html" in index
+    assert "book/intro.html" in (site / "index.html").read_text()  # the landing page
+    landing = (site / "book" / "intro.html").read_text()
+    for chapter in chapters:
+        assert f"{chapter.stem}.html" in landing, f"{chapter.stem} missing from the navigation"
 
 
 @pytest.mark.book
