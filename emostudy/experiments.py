@@ -1,0 +1,257 @@
+"""Running named training variants on the same data and tabulating them.
+
+The experiment loop of the training chapters: a dict of named :class:`Variant` (a model builder, a
+:class:`~emostudy.training.TrainConfig` and optionally how many training images to use), trained one
+after the other with :func:`emostudy.training.train` on the same training and validation data,
+comes back as one tidy table::
+
+    order = stratified_prefix_order(y_train, seed=0)  # every prefix is a stratified sample
+    x_train, y_train = x_train[order], y_train[order]
+    runs = run_variants(
+        {"baseline": Variant(build, TrainConfig(epochs=20)),
+         "dropout": Variant(build_with_dropout, TrainConfig(epochs=20))},
+        (x_train, y_train), (x_val, y_val))
+    runs.table  # one row per variant: train/val accuracy, gap, best epoch, seconds per epoch...
+
+Training accuracy is measured twice, both with the model in inference mode (no dropout, no
+augmentation, batch normalisation with its moving statistics), so that it is comparable with the
+validation accuracy: after every epoch on a fixed sample of the training images (history column
+``train_eval_accuracy``), and at the end on all of them with the kept (best-epoch) weights.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from emostudy.errors import InvalidInputError
+from emostudy.evaluation import bootstrap_ci
+from emostudy.training import TrainConfig, TrainResult, predict_logits, train
+
+#: History columns written by :func:`epoch_metrics_callback`.
+TRAIN_EVAL_COLUMN = "train_eval_accuracy"
+VAL_CROSSENTROPY_COLUMN = "val_crossentropy"
+
+#: Columns of :attr:`Experiment.table`, in order.
+TABLE_COLUMNS = (
+    "variant",
+    "n_train",
+    "n_params",
+    "epochs",
+    "best_epoch",
+    "train_accuracy",
+    "val_accuracy",
+    "val_ci_low",
+    "val_ci_high",
+    "gap",
+    "seconds_per_epoch",
+    "seconds",
+)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One training run: ``build()`` makes the uncompiled logits model, ``config`` trains it.
+
+    ``n_train``: use only the first ``n_train`` training examples (None: all of them).
+    """
+
+    build: Callable[[], Any]
+    config: TrainConfig = field(default_factory=TrainConfig)
+    n_train: int | None = None
+
+
+@dataclass
+class Experiment:
+    """What :func:`run_variants` produced.
+
+    ``table`` has one row per variant (columns :data:`TABLE_COLUMNS`, indexed by variant name);
+    ``runs`` maps each name to its :class:`~emostudy.training.TrainResult` (model with the best
+    epoch's weights, per-epoch history); ``val_predictions`` to its predicted validation labels.
+    """
+
+    table: pd.DataFrame
+    runs: dict[str, TrainResult]
+    val_predictions: dict[str, np.ndarray]
+
+    @property
+    def histories(self) -> dict[str, pd.DataFrame]:
+        """Per-epoch history of every variant, by name."""
+        return {name: run.history for name, run in self.runs.items()}
+
+
+def stratified_prefix_order(labels: np.ndarray, seed: int = 0) -> np.ndarray:
+    """A seeded permutation of ``range(len(labels))`` whose every prefix is a stratified sample.
+
+    Each class is shuffled, and its ``i``-th example (0-based) of ``n_k`` is placed at the
+    fractional position ``(i + u) / n_k`` (``u`` a seeded uniform offset per class); sorting all
+    examples by position interleaves the classes in proportion. So the first ``n`` indices hold
+    ``n * n_k / N`` examples of class ``k`` to within one, and the subsets are nested: the first
+    500 are part of the first 1,000. Learning curves and "more data" comparisons use such prefixes.
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        raise InvalidInputError(f"labels must be 1-D, got shape {labels.shape}.")
+    rng = np.random.default_rng(seed)
+    position = np.empty(len(labels))
+    for label in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == label))
+        position[members] = (np.arange(len(members)) + rng.random()) / len(members)
+    # Ties (equal positions in different classes) are broken by a seeded random key.
+    return np.lexsort((rng.random(len(labels)), position)).astype(np.int64)
+
+
+def epoch_metrics_callback(
+    train_sample: tuple[np.ndarray, np.ndarray] | None = None,
+    val_data: tuple[np.ndarray, np.ndarray] | None = None,
+    *,
+    batch_size: int = 512,
+):
+    """Keras callback adding, after every epoch, metrics measured in inference mode.
+
+    * :data:`TRAIN_EVAL_COLUMN` (``train_eval_accuracy``): accuracy on ``train_sample``. Keras' own
+      ``accuracy`` is a running mean over the epoch's batches with dropout and augmentation
+      switched on; this one is measured like the validation accuracy.
+    * :data:`VAL_CROSSENTROPY_COLUMN` (``val_crossentropy``): mean cross-entropy (nats) on
+      ``val_data``, *without* the L2 penalty that Keras adds to ``val_loss``, so that models with
+      and without weight decay can be compared.
+    """
+    import keras
+    from scipy.special import logsumexp
+
+    class EpochMetrics(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if logs is None:
+                return
+            if train_sample is not None:
+                x, y = train_sample
+                logits = predict_logits(self.model, x, batch_size=batch_size)
+                logs[TRAIN_EVAL_COLUMN] = float(np.mean(logits.argmax(axis=1) == y))
+            if val_data is not None:
+                x, y = val_data
+                logits = predict_logits(self.model, x, batch_size=batch_size).astype(np.float64)
+                picked = logits[np.arange(len(y)), np.asarray(y)]
+                logs[VAL_CROSSENTROPY_COLUMN] = float(np.mean(logsumexp(logits, axis=1) - picked))
+
+    return EpochMetrics()
+
+
+def accuracy_of(model, x: np.ndarray, y: np.ndarray, *, batch_size: int = 512) -> float:
+    """Accuracy of ``model`` (logits output) on ``(x, y)`` in inference mode."""
+    return float(np.mean(predict_logits(model, x, batch_size=batch_size).argmax(axis=1) == y))
+
+
+def run_variants(
+    variants: Mapping[str, Variant],
+    train_data: tuple[np.ndarray, np.ndarray],
+    val_data: tuple[np.ndarray, np.ndarray],
+    *,
+    train_eval_size: int | None = 2000,
+    val_crossentropy: bool = False,
+    n_boot: int = 1000,
+    ci_level: float = 0.95,
+    seed: int = 0,
+    log: Callable[[str], None] | None = print,
+) -> Experiment:
+    """Train each variant on ``train_data`` (or its first ``n_train`` examples), select on val.
+
+    Parameters
+    ----------
+    variants
+        Named variants, trained in order.
+    train_data, val_data
+        ``(x, y)``: float32 inputs (:func:`emostudy.preprocessing.to_model_input`) and integer
+        labels. Order ``train_data`` with :func:`stratified_prefix_order` when variants use
+        ``n_train``, so that each prefix is a stratified sample.
+    train_eval_size
+        Training accuracy in inference mode is logged after every epoch on the first
+        ``train_eval_size`` training examples of the run (None: all; 0: not logged).
+    val_crossentropy
+        Also log the validation cross-entropy without penalty terms after every epoch (history
+        column ``val_crossentropy``; costs one more pass over ``val_data`` per epoch).
+    n_boot, ci_level, seed
+        Percentile-bootstrap interval of the validation accuracy
+        (:func:`emostudy.evaluation.bootstrap_ci`).
+    log
+        Called with a one-line summary per variant (None: silent).
+
+    Returns
+    -------
+    Experiment
+        ``table`` columns: ``n_train``, ``n_params``, ``epochs`` (run; fewer than
+        configured after an early stop), ``best_epoch`` (1-based, whose weights are kept),
+        ``train_accuracy`` and ``val_accuracy`` of the kept weights (inference mode), the
+        validation accuracy's interval ``val_ci_low``/``val_ci_high``, ``gap`` = train - val
+        accuracy, ``seconds_per_epoch`` (median) and ``seconds`` (whole fit).
+    """
+    x_train, y_train = train_data
+    x_val, y_val = val_data
+    y_train, y_val = np.asarray(y_train), np.asarray(y_val)
+    if not variants:
+        raise InvalidInputError("run_variants needs at least one variant.")
+    rows, runs, predictions = [], {}, {}
+    for name, variant in variants.items():
+        if not isinstance(variant, Variant):
+            raise InvalidInputError(
+                f"variant {name!r} must be an emostudy.experiments.Variant, got "
+                f"{type(variant).__name__}."
+            )
+        n = len(x_train) if variant.n_train is None else int(variant.n_train)
+        if not 1 <= n <= len(x_train):
+            raise InvalidInputError(
+                f"variant {name!r}: n_train={variant.n_train} but there are only "
+                f"{len(x_train)} training examples."
+            )
+        xs, ys = x_train[:n], y_train[:n]
+        k = n if train_eval_size is None else min(n, train_eval_size)
+        sample = (xs[:k], ys[:k]) if k > 0 else None
+        callbacks = []
+        if sample is not None or val_crossentropy:
+            callbacks.append(
+                epoch_metrics_callback(sample, (x_val, y_val) if val_crossentropy else None)
+            )
+        start = time.perf_counter()
+        run = train(
+            variant.build,
+            (xs, ys),
+            (x_val, y_val),
+            variant.config,
+            progress=False,
+            callbacks=callbacks,
+        )
+        predicted = predict_logits(run.model, x_val).argmax(axis=1)
+        val_accuracy = float(np.mean(predicted == y_val))
+        train_accuracy = accuracy_of(run.model, xs, ys)
+        low, high = bootstrap_ci(
+            y_val, predicted, "accuracy", n_boot=n_boot, level=ci_level, seed=seed
+        )
+        rows.append(
+            {
+                "variant": name,
+                "n_train": n,
+                "n_params": run.n_params,
+                "epochs": len(run.history),
+                "best_epoch": run.best_epoch,
+                "train_accuracy": train_accuracy,
+                "val_accuracy": val_accuracy,
+                "val_ci_low": low,
+                "val_ci_high": high,
+                "gap": train_accuracy - val_accuracy,
+                "seconds_per_epoch": run.seconds_per_epoch,
+                "seconds": run.seconds,
+            }
+        )
+        runs[name], predictions[name] = run, predicted
+        if log is not None:
+            log(
+                f"{name:>22}: n={n:>6}  epochs {len(run.history):>3} (best {run.best_epoch:>3})  "
+                f"train {train_accuracy:.3f}  val {val_accuracy:.3f}  "
+                f"{run.seconds_per_epoch:.2f} s/epoch  ({time.perf_counter() - start:.0f} s)"
+            )
+    table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS)).set_index("variant")
+    return Experiment(table=table, runs=runs, val_predictions=predictions)

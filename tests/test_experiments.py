@@ -1,0 +1,141 @@
+"""Named training variants on the synthetic faces: the tidy table, histories and nested subsets."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import logsumexp
+
+from emostudy.data import make_synthetic_faces
+from emostudy.errors import InvalidInputError
+from emostudy.experiments import (
+    TABLE_COLUMNS,
+    TRAIN_EVAL_COLUMN,
+    VAL_CROSSENTROPY_COLUMN,
+    Variant,
+    accuracy_of,
+    run_variants,
+    stratified_prefix_order,
+)
+from emostudy.models import build_cnn, build_mlp
+from emostudy.preprocessing import to_model_input
+from emostudy.training import TrainConfig, predict_logits
+
+
+@pytest.fixture(scope="module")
+def faces():
+    data = make_synthetic_faces(40, seed=3)
+    train_set, val_set = data.where(usage="Training"), data.where(usage="PublicTest")
+    order = stratified_prefix_order(train_set.labels, seed=0)
+    return (
+        (to_model_input(train_set.images)[order], train_set.labels[order]),
+        (to_model_input(val_set.images), val_set.labels),
+    )
+
+
+@pytest.fixture(scope="module")
+def experiment(faces):
+    def small():
+        return build_cnn(filters=(4,), dense=(8,), name="small")
+
+    variants = {
+        "plain": Variant(small, TrainConfig(epochs=3, batch_size=32)),
+        "half": Variant(lambda: build_mlp(hidden=(16,)), TrainConfig(epochs=2), n_train=100),
+        "stops": Variant(small, TrainConfig(epochs=4, early_stopping=1, monitor="val_loss")),
+        "decay": Variant(lambda: build_mlp(hidden=(16,), l2=0.1), TrainConfig(epochs=2)),
+    }
+    lines = []
+    result = run_variants(
+        variants, *faces, train_eval_size=50, val_crossentropy=True, n_boot=200, log=lines.append
+    )
+    return result, lines
+
+
+def test_table_has_one_tidy_row_per_variant(experiment, faces):
+    result, lines = experiment
+    table = result.table
+    assert list(table.index) == ["plain", "half", "stops", "decay"]
+    assert list(table.columns) == list(TABLE_COLUMNS[1:])
+    assert len(lines) == 4 and "plain" in lines[0]
+    assert table.loc["plain", "n_train"] == len(faces[0][0])
+    assert table.loc["half", "n_train"] == 100
+    np.testing.assert_allclose(table["gap"], table["train_accuracy"] - table["val_accuracy"])
+    assert (table["best_epoch"] >= 1).all() and (table["best_epoch"] <= table["epochs"]).all()
+    assert table.loc["plain", "epochs"] == 3 and table.loc["half", "epochs"] == 2
+    assert (table["val_ci_low"] <= table["val_accuracy"]).all()
+    assert (table["val_accuracy"] <= table["val_ci_high"]).all()
+    assert (table["seconds_per_epoch"] > 0).all()
+
+
+def test_accuracies_are_those_of_the_kept_model(experiment, faces):
+    result, _ = experiment
+    (x, y), (xv, yv) = faces
+    run = result.runs["half"]
+    assert result.table.loc["half", "train_accuracy"] == accuracy_of(run.model, x[:100], y[:100])
+    assert result.table.loc["half", "val_accuracy"] == np.mean(result.val_predictions["half"] == yv)
+    assert result.table.loc["half", "val_accuracy"] == accuracy_of(run.model, xv, yv)
+
+
+def test_training_accuracy_is_logged_every_epoch_in_inference_mode(experiment):
+    result, _ = experiment
+    for history in result.histories.values():
+        assert TRAIN_EVAL_COLUMN in history.columns
+        assert history[TRAIN_EVAL_COLUMN].between(0, 1).all()
+    assert isinstance(result.runs["plain"].history, pd.DataFrame)
+    assert len(result.runs["plain"].history) == 3
+
+
+def test_validation_crossentropy_leaves_out_the_weight_penalty(experiment, faces):
+    result, _ = experiment
+    (_, _), (xv, yv) = faces
+    for name in ("plain", "half"):  # no penalty: Keras' val_loss is the same cross-entropy
+        history = result.histories[name]
+        np.testing.assert_allclose(history[VAL_CROSSENTROPY_COLUMN], history["val_loss"], rtol=1e-4)
+    decay = result.histories["decay"]
+    assert (decay["val_loss"] > decay[VAL_CROSSENTROPY_COLUMN] + 0.01).all()  # penalty included
+    # the kept (best-epoch) weights give back that epoch's logged value
+    run = result.runs["decay"]
+    logits = predict_logits(run.model, xv).astype(np.float64)
+    expected = np.mean(logsumexp(logits, axis=1) - logits[np.arange(len(yv)), yv])
+    assert decay[VAL_CROSSENTROPY_COLUMN][run.best_epoch] == pytest.approx(expected, rel=1e-5)
+
+
+def test_no_train_accuracy_column_when_switched_off(faces):
+    result = run_variants(
+        {"mlp": Variant(lambda: build_mlp(hidden=(8,)), TrainConfig(epochs=1), n_train=60)},
+        *faces,
+        train_eval_size=0,
+        log=None,
+    )
+    assert TRAIN_EVAL_COLUMN not in result.histories["mlp"].columns
+    assert VAL_CROSSENTROPY_COLUMN not in result.histories["mlp"].columns
+
+
+def test_bad_variants_are_refused(faces):
+    with pytest.raises(InvalidInputError, match="at least one"):
+        run_variants({}, *faces)
+    with pytest.raises(InvalidInputError, match="Variant"):
+        run_variants({"x": TrainConfig()}, *faces)
+    with pytest.raises(InvalidInputError, match="n_train"):
+        run_variants({"x": Variant(build_mlp, n_train=10**6)}, *faces)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_every_prefix_is_a_stratified_sample(seed):
+    labels = np.repeat(np.arange(4), [500, 50, 300, 150])
+    order = stratified_prefix_order(labels, seed=seed)
+    assert sorted(order) == list(range(len(labels)))
+    shares = np.bincount(labels) / len(labels)
+    for n in (10, 57, 100, 333, 1000):
+        counts = np.bincount(labels[order[:n]], minlength=4)
+        assert np.all(np.abs(counts - n * shares) <= 1.0 + 1e-9), (n, counts)
+
+
+def test_prefix_order_is_seeded_and_shuffles_within_classes():
+    labels = np.repeat(np.arange(3), 20)
+    a, b = stratified_prefix_order(labels, seed=0), stratified_prefix_order(labels, seed=0)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, stratified_prefix_order(labels, seed=1))
+    first_of_class_0 = a[labels[a] == 0]
+    assert not np.array_equal(first_of_class_0, np.arange(20))
+    with pytest.raises(InvalidInputError, match="1-D"):
+        stratified_prefix_order(np.zeros((2, 2)))
