@@ -30,6 +30,7 @@ from emostudy.errors import InvalidInputError
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("constant", "cosine")
+PRECISIONS = ("float32", "mixed_bfloat16")
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class TrainConfig:
     augment: Augmentation | None = None
     early_stopping: int | None = None  # patience in epochs; None: run all epochs, keep the best
     monitor: str = "val_accuracy"
+    precision: str = "float32"  # "mixed_bfloat16": bf16 compute, float32 weights (CPUs with BF16)
     seed: int = 0
     extra: dict[str, Any] = field(default_factory=dict)  # free-form notes stored with the run
 
@@ -69,6 +71,10 @@ class TrainConfig:
             )
         if self.schedule not in SCHEDULES:
             raise InvalidInputError(f"schedule must be one of {SCHEDULES}, not {self.schedule!r}.")
+        if self.precision not in PRECISIONS:
+            raise InvalidInputError(
+                f"precision must be one of {PRECISIONS}, not {self.precision!r}."
+            )
         if self.epochs < 1 or self.batch_size < 1:
             raise InvalidInputError("epochs and batch_size must be positive.")
 
@@ -164,6 +170,39 @@ def _optimizer(config: TrainConfig, steps_per_epoch: int):
     return keras.optimizers.SGD(learning_rate, momentum=config.momentum, nesterov=True)
 
 
+@contextlib.contextmanager
+def _precision_policy(precision: str):
+    """Build under the Keras dtype policy ``precision``; restore the previous policy after."""
+    import keras
+
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(precision)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+
+
+def as_float32(model):
+    """A float32 copy of ``model`` (same architecture and weights), e.g. after mixed-precision
+    training, so that inference gives the same numbers on CPUs with and without bfloat16."""
+    with _precision_policy("float32"):
+        copy = model.__class__.from_config(_float32_config(model.get_config()))
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def _float32_config(config):
+    """``config`` (a Keras model config) with every layer's dtype policy set to float32."""
+    if isinstance(config, dict):
+        if config.get("class_name") in {"DTypePolicy", "DTypePolicyMap"}:
+            return "float32"
+        return {key: _float32_config(value) for key, value in config.items()}
+    if isinstance(config, list):
+        return [_float32_config(item) for item in config]
+    return config
+
+
 def _class_weights(y: np.ndarray, n_classes: int) -> np.ndarray:
     from sklearn.utils.class_weight import compute_class_weight
 
@@ -242,7 +281,7 @@ def train(
             )
     set_seed(config.seed)
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
-    with scope:
+    with scope, _precision_policy(config.precision):
         model = build()
         n_classes = int(model.output_shape[-1])
         steps = int(np.ceil(len(x_train) / config.batch_size))

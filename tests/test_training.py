@@ -188,3 +188,27 @@ def test_training_under_mirrored_strategy_on_two_cpu_devices():
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "replicas 2 epochs 2" in done.stdout
+
+
+def test_mixed_bfloat16_training_restores_the_policy_and_converts_to_float32(faces):
+    import keras
+
+    from emostudy.training import as_float32
+
+    config = TrainConfig(epochs=1, batch_size=64, precision="mixed_bfloat16")
+    result = train(lambda: build_model("tiny_cnn"), *faces, config, progress=False)
+    assert keras.mixed_precision.global_policy().name == "float32"  # restored after the build
+    assert result.model.layers[1].dtype_policy.name == "mixed_bfloat16"
+    copy = as_float32(result.model)
+    assert {layer.dtype_policy.name for layer in copy.layers} == {"float32"}
+    x = faces[1][0][:32]
+    mixed, exact = predict_logits(result.model, x), predict_logits(copy, x)
+    assert exact.dtype == np.float32
+    # bfloat16 keeps 8 significant bits: the two agree to about 1% of the logits' scale
+    assert np.abs(mixed - exact).max() < 0.05 * np.abs(exact).max() + 0.05
+    assert (mixed.argmax(1) == exact.argmax(1)).mean() > 0.9
+
+
+def test_unknown_precision_is_named():
+    with pytest.raises(InvalidInputError, match="precision must be one of"):
+        TrainConfig(precision="float16")

@@ -10,11 +10,16 @@ from emostudy.data.faceset import FaceSet
 from emostudy.data.fer2013 import load_fer2013
 from emostudy.data.images import CorruptImageWarning, read_gray
 from emostudy.data.profiles import SyntheticDataWarning, load_ckplus_for, load_fer2013_for
+from emostudy.data.protocol import Fer2013Protocol, fer2013_protocol, load_fer2013_protocol
 from emostudy.data.quality import QualityReport, audit, training_exclusions
 from emostudy.data.splits import sample_per_class, subject_folds, train_validation_split
 from emostudy.data.synthetic import make_synthetic_faces
+from emostudy.data.wider import WIDER_SETTINGS, WiderFaceSet, load_wider_face_val
 
 __all__ = [
+    "Fer2013Protocol",
+    "fer2013_protocol",
+    "load_fer2013_protocol",
     "CKPLUS_CLASSES",
     "FER_CLASSES",
     "FER_USAGES",
@@ -34,4 +39,7 @@ __all__ = [
     "subject_folds",
     "train_validation_split",
     "training_exclusions",
+    "WIDER_SETTINGS",
+    "WiderFaceSet",
+    "load_wider_face_val",
 ]

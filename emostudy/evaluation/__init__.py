@@ -8,6 +8,21 @@ from emostudy.evaluation.classification import (
     evaluate,
     mcnemar,
 )
+from emostudy.evaluation.detection import (
+    PRCurve,
+    WiderEvaluation,
+    agreement,
+    average_precision,
+    detect_all,
+    evaluate_detections,
+    evaluate_wider,
+    iou_matrix,
+    match_detections,
+    precision_recall_curve,
+    recall_by,
+    size_bucket,
+    wilson_interval,
+)
 
 __all__ = [
     "METRICS",
@@ -16,4 +31,17 @@ __all__ = [
     "confusion_matrix",
     "evaluate",
     "mcnemar",
+    "PRCurve",
+    "WiderEvaluation",
+    "average_precision",
+    "detect_all",
+    "evaluate_detections",
+    "evaluate_wider",
+    "iou_matrix",
+    "match_detections",
+    "precision_recall_curve",
+    "agreement",
+    "recall_by",
+    "size_bucket",
+    "wilson_interval",
 ]

@@ -1,0 +1,222 @@
+"""The one interface every face detector follows: :class:`Face` results and :class:`FaceDetector`.
+
+Conventions, the same for every detector in :mod:`emostudy.detectors`:
+
+* ``detector.detect(image, color="bgr")`` takes a ``uint8`` image array, BGR (OpenCV's order,
+  the default), RGB (``color="rgb"``) or grayscale (a 2-D array, or ``(H, W, 1)``), or the path of
+  an image file (read in colour);
+* it returns a list of :class:`Face`, best score first, with boxes ``(x, y, w, h)`` and landmarks in
+  the pixel coordinates of the image that was passed in (floats; ``x, y`` is the top-left corner);
+* each detector's own settings ("tunables") are constructor parameters with the defaults its
+  authors document, and :meth:`FaceDetector.settings` returns them as a dict;
+* bad input raises :class:`~emostudy.errors.InvalidInputError`,
+  :class:`~emostudy.errors.DataNotFoundError` or :class:`~emostudy.errors.CorruptImageError` with a
+  message that says what to do, never an error from inside OpenCV or TensorFlow.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import cv2
+import numpy as np
+
+from emostudy.errors import CorruptImageError, DataNotFoundError, InvalidInputError
+
+#: Values accepted by the ``color`` argument of :meth:`FaceDetector.detect`.
+COLORS = ("bgr", "rgb", "gray")
+
+
+@dataclass(frozen=True)
+class Face:
+    """One detected face.
+
+    Attributes
+    ----------
+    box
+        ``(x, y, w, h)``: top-left corner, width and height in input-image pixels (floats).
+    score
+        The detector's confidence; its scale depends on the detector (a probability for the
+        neural detectors, an SVM margin for dlib HOG, a stage sum or a neighbour count for Haar).
+        Only the order of scores of one detector is meaningful.
+    landmarks
+        Optional ``(K, 2)`` array of ``(x, y)`` points in input-image pixels (eyes, nose, mouth...,
+        in the detector's own order), or ``None``.
+    """
+
+    box: tuple[float, float, float, float]
+    score: float
+    landmarks: np.ndarray | None = field(default=None, compare=False, hash=False, repr=False)
+
+    @property
+    def xyxy(self) -> tuple[float, float, float, float]:
+        """The box as ``(x1, y1, x2, y2)`` corners."""
+        x, y, w, h = self.box
+        return (x, y, x + w, y + h)
+
+    @property
+    def area(self) -> float:
+        """Box area in square pixels."""
+        return self.box[2] * self.box[3]
+
+    def scaled(self, factor: float) -> Face:
+        """The same face with box and landmarks multiplied by ``factor`` (image resizing)."""
+        box = tuple(float(v * factor) for v in self.box)
+        marks = None if self.landmarks is None else self.landmarks * factor
+        return Face(box, self.score, marks)  # type: ignore[arg-type]
+
+
+def make_face(x: float, y: float, w: float, h: float, score: float, landmarks: Any = None) -> Face:
+    """Build a :class:`Face` from plain numbers (floats; landmarks as a ``(K, 2)`` array)."""
+    marks = None
+    if landmarks is not None:
+        marks = np.asarray(landmarks, dtype=np.float64).reshape(-1, 2)
+    return Face((float(x), float(y), float(w), float(h)), float(score), marks)
+
+
+def faces_to_array(faces: list[Face]) -> np.ndarray:
+    """``(N, 5)`` float array of ``x, y, w, h, score`` rows (``(0, 5)`` when there are no faces)."""
+    if not faces:
+        return np.zeros((0, 5))
+    return np.array([[*f.box, f.score] for f in faces], dtype=np.float64)
+
+
+def read_image(path: str | os.PathLike) -> np.ndarray:
+    """Read an image file as a BGR ``uint8`` array (clear errors for missing or broken files)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataNotFoundError(f"Image file not found: {path}.")
+    buffer = np.fromfile(path, dtype=np.uint8)
+    image = cv2.imdecode(buffer, cv2.IMREAD_COLOR) if buffer.size else None
+    if image is None:
+        raise CorruptImageError(
+            f"Cannot decode image file {path} ({buffer.size} bytes): it is empty, truncated or not "
+            "an image (JPEG, PNG, BMP...)."
+        )
+    return image
+
+
+def as_bgr(image: Any, color: str = "bgr") -> np.ndarray:
+    """Validate a detector input and return it as a contiguous ``(H, W, 3)`` uint8 BGR array.
+
+    Parameters
+    ----------
+    image
+        ``uint8`` array: ``(H, W)`` or ``(H, W, 1)`` grayscale, or ``(H, W, 3)`` colour; or the path
+        of an image file (``str`` or ``PathLike``), read in colour whatever ``color`` says.
+    color
+        Channel order of a 3-channel array: ``"bgr"`` (OpenCV, the default) or ``"rgb"``
+        (Matplotlib, PIL). ``"gray"`` says the array is single-channel.
+    """
+    if color not in COLORS:
+        raise InvalidInputError(f"color must be one of {COLORS}, got {color!r}.")
+    if image is None:
+        raise InvalidInputError(
+            "The image is None. If it came from cv2.imread, the file was missing or unreadable: "
+            "check the path (or pass the path itself to detect())."
+        )
+    if isinstance(image, str | os.PathLike):
+        return read_image(image)
+    if not isinstance(image, np.ndarray):
+        raise InvalidInputError(
+            f"Expected a NumPy uint8 image or a file path, got {type(image).__name__}."
+        )
+    if image.dtype != np.uint8:
+        hint = (
+            " Scale floats in [0, 1] with (image * 255).round().astype(np.uint8)."
+            if np.issubdtype(image.dtype, np.floating)
+            else " Convert it with image.astype(np.uint8) if its values are 0..255."
+        )
+        raise InvalidInputError(f"Expected a uint8 image, got dtype {image.dtype}.{hint}")
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    if image.ndim not in (2, 3) or min(image.shape[:2]) < 1:
+        raise InvalidInputError(
+            f"Expected an image of shape (H, W) or (H, W, 3), got {image.shape}."
+        )
+    if image.ndim == 2:
+        return cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_GRAY2BGR)
+    channels = image.shape[2]
+    if channels != 3:
+        extra = (
+            " Drop the alpha channel first, e.g. cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)."
+            if channels == 4
+            else ""
+        )
+        raise InvalidInputError(
+            f"Expected 1 or 3 colour channels, got {channels} (shape {image.shape}).{extra}"
+        )
+    if color == "gray":
+        raise InvalidInputError(
+            f"color='gray' but the image has 3 channels (shape {image.shape}); pass color='bgr' "
+            "or color='rgb'."
+        )
+    if color == "rgb":
+        return cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    return np.ascontiguousarray(image)
+
+
+class FaceDetector(ABC):
+    """Base class of every detector: input checks, optional downscaling, sorted results.
+
+    Subclasses set :attr:`name`, take their tunables as keyword constructor parameters (stored
+    with :meth:`_set_settings`) and implement :meth:`_detect` on a BGR image.
+
+    Parameters
+    ----------
+    max_side
+        If set, an image whose longer side exceeds ``max_side`` pixels is shrunk to that size
+        before detection (aspect ratio kept, ``cv2.INTER_AREA``); boxes are mapped back to the
+        input image. ``None`` (default): detect at the image's own resolution.
+    """
+
+    #: Registry name, e.g. ``"yunet"``.
+    name: ClassVar[str] = "detector"
+    #: One-line description (family, paper, where the weights come from).
+    description: ClassVar[str] = ""
+
+    def __init__(self, *, max_side: int | None = None) -> None:
+        if max_side is not None and (not isinstance(max_side, int | np.integer) or max_side < 16):
+            raise InvalidInputError(f"max_side must be None or an int >= 16, got {max_side!r}.")
+        self.max_side = None if max_side is None else int(max_side)
+        self._settings: dict[str, Any] = {}
+
+    def _set_settings(self, **settings: Any) -> None:
+        self._settings = dict(settings)
+
+    def settings(self) -> dict[str, Any]:
+        """The detector's tunables (constructor parameters) and their values, plus ``max_side``."""
+        return {**self._settings, "max_side": self.max_side}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.settings().items())
+        return f"{type(self).__name__}({args})"
+
+    def detect(self, image: Any, color: str = "bgr") -> list[Face]:
+        """Detect faces in ``image`` (see :func:`as_bgr` for what it may be).
+
+        Returns
+        -------
+        list of Face
+            Best score first; boxes and landmarks in the pixels of ``image``.
+        """
+        bgr = as_bgr(image, color)
+        factor = 1.0
+        if self.max_side is not None and max(bgr.shape[:2]) > self.max_side:
+            factor = self.max_side / max(bgr.shape[:2])
+            size = (max(1, round(bgr.shape[1] * factor)), max(1, round(bgr.shape[0] * factor)))
+            bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
+        faces = self._detect(bgr)
+        if factor != 1.0:
+            faces = [face.scaled(1.0 / factor) for face in faces]
+        return sorted(faces, key=lambda f: -f.score)
+
+    __call__ = detect
+
+    @abstractmethod
+    def _detect(self, bgr: np.ndarray) -> list[Face]:
+        """Detect faces in a validated ``(H, W, 3)`` uint8 BGR image."""

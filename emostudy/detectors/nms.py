@@ -1,0 +1,79 @@
+"""Greedy non-maximum suppression (NMS), the last step of nearly every face detector.
+
+A detector scores many overlapping windows around each face. Greedy NMS keeps the best-scored box,
+removes every remaining box whose intersection over union (IoU) with it exceeds a threshold, and
+repeats with the best of what is left. It is checked against ``cv2.dnn.NMSBoxes`` in the tests.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from emostudy.errors import InvalidInputError
+
+
+def box_iou(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
+    """Pairwise intersection over union of ``(N, 4)`` and ``(M, 4)`` boxes given as ``x, y, w, h``.
+
+    Returns an ``(N, M)`` array; boxes of zero area have IoU 0 with everything.
+    """
+    a = np.asarray(boxes_a, dtype=np.float64).reshape(-1, 4)
+    b = np.asarray(boxes_b, dtype=np.float64).reshape(-1, 4)
+    ax1, ay1, ax2, ay2 = a[:, 0], a[:, 1], a[:, 0] + a[:, 2], a[:, 1] + a[:, 3]
+    bx1, by1, bx2, by2 = b[:, 0], b[:, 1], b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]
+    iw = np.clip(np.minimum(ax2[:, None], bx2[None]) - np.maximum(ax1[:, None], bx1[None]), 0, None)
+    ih = np.clip(np.minimum(ay2[:, None], by2[None]) - np.maximum(ay1[:, None], by1[None]), 0, None)
+    inter = iw * ih
+    union = (a[:, 2] * a[:, 3])[:, None] + (b[:, 2] * b[:, 3])[None] - inter
+    with np.errstate(invalid="ignore", divide="ignore"):
+        iou = np.where(union > 0, inter / union, 0.0)
+    return iou
+
+
+def nms(
+    boxes: np.ndarray,
+    scores: np.ndarray,
+    iou_threshold: float = 0.3,
+    score_threshold: float | None = None,
+    top_k: int | None = None,
+) -> np.ndarray:
+    """Greedy non-maximum suppression.
+
+    Parameters
+    ----------
+    boxes
+        ``(N, 4)`` boxes as ``x, y, w, h``.
+    scores
+        ``(N,)`` scores; higher is better.
+    iou_threshold
+        A box is suppressed when its IoU with an already kept box is strictly greater than this.
+    score_threshold
+        Boxes scoring below it are dropped first (``None``: keep all).
+    top_k
+        Keep at most this many boxes (``None``: no limit).
+
+    Returns
+    -------
+    np.ndarray
+        Indices (int64) of the kept boxes, best score first (ties broken by the lower index).
+    """
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    scores = np.asarray(scores, dtype=np.float64).reshape(-1)
+    if len(boxes) != len(scores):
+        raise InvalidInputError(f"{len(boxes)} boxes but {len(scores)} scores.")
+    if not 0.0 <= iou_threshold <= 1.0:
+        raise InvalidInputError(f"iou_threshold must be in [0, 1], got {iou_threshold}.")
+    order = np.argsort(-scores, kind="stable")
+    if score_threshold is not None:
+        order = order[scores[order] >= score_threshold]
+    keep: list[int] = []
+    suppressed = np.zeros(len(order), dtype=bool)
+    iou = box_iou(boxes[order], boxes[order])
+    for rank, index in enumerate(order):
+        if suppressed[rank]:
+            continue
+        keep.append(int(index))
+        if top_k is not None and len(keep) >= top_k:
+            break
+        suppressed |= iou[rank] > iou_threshold
+    return np.array(keep, dtype=np.int64)

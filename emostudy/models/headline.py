@@ -1,0 +1,206 @@
+"""The headline FER-2013 model: its recipe, and the command that trains it.
+
+Train (60 epochs; about 75 min on a 2-core CPU with bfloat16 support)::
+
+    python -m emostudy.models.headline --out runs/headline
+
+The run is resumable: start the same command again after an interruption. At the end, the best
+epoch on ``PublicTest`` is saved as a float32 Keras file (``model.keras``, no optimiser state)
+together with ``summary.json`` (timings; PrivateTest is *not* evaluated here, chapter 9 does it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+from emostudy.models.recipes import HEADLINE
+from emostudy.training import TrainConfig
+
+#: Architecture name in :data:`emostudy.models.ARCHITECTURES`.
+HEADLINE_ARCHITECTURE = HEADLINE.architecture
+
+#: The training recipe of the headline model.
+HEADLINE_CONFIG = HEADLINE.config
+
+
+def train_headline(out_dir: str | os.PathLike, *, config: TrainConfig = HEADLINE_CONFIG):
+    """Train the headline recipe on the book's FER-2013 protocol; returns the TrainResult."""
+    from emostudy.data.protocol import load_fer2013_protocol
+    from emostudy.models.builders import build_model
+    from emostudy.preprocessing import to_model_input
+    from emostudy.training import as_float32, train
+
+    out = Path(out_dir)
+    start = time.perf_counter()
+    data = load_fer2013_protocol()
+    train_xy = (to_model_input(data.train.images), data.train.labels)
+    select_xy = (to_model_input(data.select.images), data.select.labels)
+    result = train(
+        lambda: build_model(HEADLINE_ARCHITECTURE), train_xy, select_xy, config, out_dir=out
+    )
+    as_float32(result.model).save(out / "model.keras")
+    summary = {
+        "architecture": HEADLINE_ARCHITECTURE,
+        "n_params": result.n_params,
+        "n_train": len(data.train),
+        "best_epoch": result.best_epoch,
+        "publictest_accuracy": result.best_score,
+        "fit_seconds_this_session": result.seconds,
+        "epoch_seconds_total": float(result.history["seconds"].sum()),
+        "wall_seconds_this_session": time.perf_counter() - start,
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    return result
+
+
+def package_headline(run_dir: str | os.PathLike, name: str = "fer2013_vgg_lite") -> dict:
+    """Copy a finished run into the package and write its facts and model card.
+
+    Writes ``emostudy/models/weights/<name>.keras`` (float32), ``<name>.log.csv`` (the training
+    log), ``<name>.json`` (recipe, data, timings and metrics on PublicTest and, once, PrivateTest,
+    with and without flip test-time augmentation) and ``<name>.md`` (the model card, rendered from
+    the JSON). Returns the JSON's content.
+    """
+    import dataclasses
+    import shutil
+
+    import keras
+    import pandas as pd
+
+    from emostudy.data.protocol import load_fer2013_protocol
+    from emostudy.evaluation import evaluate
+    from emostudy.models.pretrained import _weights_dir
+    from emostudy.preprocessing import to_model_input
+    from emostudy.training import as_float32, predict_logits
+
+    run = Path(run_dir)
+    target = _weights_dir()
+    model = as_float32(keras.models.load_model(run / "best.keras", compile=False))
+    model.save(target / f"{name}.keras")
+    shutil.copyfile(run / "log.csv", target / f"{name}.log.csv")
+    log = pd.read_csv(run / "log.csv").drop_duplicates("epoch", keep="last")
+    data = load_fer2013_protocol(progress=False)
+    classes = list(data.report.class_names)
+    metrics = {}
+    for split, faces in {"PublicTest": data.select, "PrivateTest": data.report}.items():
+        x = to_model_input(faces.images)
+        for tta in (False, True):
+            predicted = predict_logits(model, x, flip_tta=tta).argmax(axis=1)
+            key = f"{split}{'_flip_tta' if tta else ''}"
+            metrics[key] = evaluate(faces.labels, predicted, classes, seed=0)
+    facts = {
+        "name": name,
+        "architecture": HEADLINE_ARCHITECTURE,
+        "n_params": int(model.count_params()),
+        "file_megabytes": round((target / f"{name}.keras").stat().st_size / 1e6, 2),
+        "classes": classes,
+        "input": "48x48 grayscale face, uint8 0..255 scaled to [0, 1] (to_model_input)",
+        "data": {
+            "train": f"FER-2013 Training minus training_exclusions ({len(data.train):,} images)",
+            "select": f"FER-2013 PublicTest ({len(data.select):,} images): epoch selection",
+            "report": f"FER-2013 PrivateTest ({len(data.report):,} images): evaluated once",
+        },
+        "recipe": dataclasses.asdict(HEADLINE_CONFIG),
+        "epochs_run": int(len(log)),
+        "best_epoch": int(log["val_accuracy"].idxmax()) + 1,
+        "training_seconds": float(log["seconds"].sum()),
+        "median_epoch_seconds": float(log["seconds"].median()),
+        "metrics": metrics,
+    }
+    (target / f"{name}.json").write_text(json.dumps(facts, indent=1, default=str))
+    (target / f"{name}.md").write_text(render_model_card(facts))
+    return facts
+
+
+def render_model_card(facts: dict) -> str:
+    """The model card (Markdown) of a shipped model, from its facts (:func:`package_headline`)."""
+    private = facts["metrics"]["PrivateTest"]
+    tta = facts["metrics"]["PrivateTest_flip_tta"]
+    public = facts["metrics"]["PublicTest"]
+
+    def pct(value: float) -> str:
+        return f"{100 * value:.1f}%"
+
+    def interval(result: dict) -> str:
+        low, high = result["ci"]["accuracy"]
+        return f"{pct(result['accuracy'])} (95% CI {pct(low)}-{pct(high)})"
+
+    rows = "\n".join(
+        f"| {c} | {tta['per_class'][c]['support']} | {pct(tta['per_class'][c]['precision'])} | "
+        f"{pct(tta['per_class'][c]['recall'])} | {pct(tta['per_class'][c]['f1'])} |"
+        for c in facts["classes"]
+    )
+    config = facts["recipe"]
+    weakest = sorted(facts["classes"], key=lambda c: tta["per_class"][c]["recall"])[:2]
+    return f"""# Model card: `{facts["name"]}`
+
+The default emotion model of `emostudy` (`emostudy.models.load_emotion_model()`), the headline model
+of chapter 9. Generated by `python -m emostudy.models.headline package`; the numbers come from
+`{facts["name"]}.json` beside this file.
+
+## Model
+- Architecture: `{facts["architecture"]}` (four VGG blocks of two 3x3 convolutions with batch
+  normalisation, global average pooling, dropout, 7 logits); {facts["n_params"]:,} parameters;
+  {facts["file_megabytes"]} MB (Keras format, float32).
+- Input: {facts["input"]}. Output: logits over {", ".join(facts["classes"])}.
+- Training: from scratch, {facts["epochs_run"]} epochs (best epoch {facts["best_epoch"]} on
+  PublicTest), batch {config["batch_size"]}, {config["optimizer"]} (learning rate
+  {config["learning_rate"]}, weight decay {config["weight_decay"]}), {config["schedule"]} schedule
+  with {config["warmup_epochs"]} warm-up epochs, label smoothing {config["label_smoothing"]},
+  augmentation {config["augment"]}, `{config["precision"]}` compute, seed {config["seed"]}.
+  {facts["training_seconds"] / 60:.0f} min of training on a 2-core CPU (median
+  {facts["median_epoch_seconds"]:.0f} s per epoch).
+
+## Data and protocol
+- Train: {facts["data"]["train"]}.
+- Select: {facts["data"]["select"]}.
+- Report: {facts["data"]["report"]}.
+
+## Metrics on PrivateTest ({private["n"]:,} images)
+| setting | accuracy | balanced accuracy | macro-F1 |
+|---|---|---|---|
+| single pass | {interval(private)} | {pct(private["balanced_accuracy"])} | \
+{pct(private["macro_f1"])} |
+| flip test-time augmentation (default in `predict_emotions`) | {interval(tta)} | \
+{pct(tta["balanced_accuracy"])} | {pct(tta["macro_f1"])} |
+
+PublicTest (used for epoch selection, so optimistic): {pct(public["accuracy"])}.
+
+Per class, PrivateTest with flip test-time augmentation:
+
+| class | images | precision | recall | F1 |
+|---|---|---|---|---|
+{rows}
+
+## Known limitations and biases
+- FER-2013 faces were found by web image search and labelled once by crowd workers; many labels
+  are wrong or debatable (human accuracy is estimated at about 65%), and the data carries no
+  demographic labels, so the model's accuracy across age, gender and skin tone is **unmeasured**.
+- The classes recognised worst are *{weakest[0]}* and *{weakest[1]}* (lowest recall above);
+  posed, frontal, well-lit faces work best. The input must be a tight 48x48 grayscale face
+  crop like FER-2013's.
+- A facial expression is not an emotion: the model labels appearance, not inner state. Do not use
+  it for decisions about people (hiring, policing, health, education).
+"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", nargs="?", choices=("train", "package"), default="train")
+    parser.add_argument("--out", default="runs/headline", help="run folder (resumable)")
+    parser.add_argument("--epochs", type=int, default=HEADLINE_CONFIG.epochs)
+    args = parser.parse_args(argv)
+    from dataclasses import replace
+
+    if args.command == "train":
+        train_headline(args.out, config=replace(HEADLINE_CONFIG, epochs=args.epochs))
+    else:
+        package_headline(args.out)
+
+
+if __name__ == "__main__":
+    main()

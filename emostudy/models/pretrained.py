@@ -1,0 +1,110 @@
+"""The emotion models shipped inside the package, and how to use them.
+
+The default, ``fer2013_vgg_lite``, is chapter 9's headline model: trained from scratch on FER-2013
+``Training`` (minus the audit's exclusions), its epoch selected on ``PublicTest``, scored once on
+``PrivateTest``. Its model card (``weights/fer2013_vgg_lite.md``, also in the book) gives the
+data, protocol, metrics and known limitations; ``weights/fer2013_vgg_lite.json`` the numbers::
+
+    from emostudy.models import load_emotion_model, predict_emotions
+    probabilities = predict_emotions(faces)  # (N, 7), columns FER_CLASSES
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emostudy.errors import ModelNotFoundError
+from emostudy.preprocessing import to_model_input
+
+#: Name of the model that :func:`load_emotion_model` loads by default.
+DEFAULT_EMOTION_MODEL = "fer2013_vgg_lite"
+
+
+def shipped_models() -> list[str]:
+    """Names of the emotion models shipped in the package."""
+    return sorted(path.stem for path in _weights_dir().glob("*.keras"))
+
+
+def model_path(name: str = DEFAULT_EMOTION_MODEL) -> Path:
+    """Path of a shipped model's ``.keras`` file; a clear error names the available ones."""
+    path = _weights_dir() / f"{name}.keras"
+    if not path.is_file():
+        raise ModelNotFoundError(
+            f"No shipped emotion model named {name!r}; available: {shipped_models() or 'none'}. "
+            "Reinstall the package (pip install -e .) if the list is empty."
+        )
+    return path
+
+
+def model_card(name: str = DEFAULT_EMOTION_MODEL) -> dict[str, Any]:
+    """The recorded facts of a shipped model (``<name>.json``): recipe, data, metrics, timings."""
+    path = model_path(name).with_suffix(".json")
+    return json.loads(path.read_text())
+
+
+@cache
+def load_emotion_model(name: str = DEFAULT_EMOTION_MODEL):
+    """Load a shipped emotion model (Keras, float32; logits over the 7 FER-2013 classes).
+
+    The model is cached: every call with the same name returns the same object.
+    """
+    import keras
+
+    return keras.models.load_model(model_path(name), compile=False)
+
+
+def predict_emotions(
+    faces: np.ndarray,
+    model: Any = None,
+    *,
+    flip_tta: bool = True,
+    batch_size: int = 512,
+) -> np.ndarray:
+    """Class probabilities (N, 7) for 48x48 grayscale faces, columns in ``FER_CLASSES`` order.
+
+    Parameters
+    ----------
+    faces
+        uint8 faces, (N, 48, 48, 1), (N, 48, 48) or a single (48, 48) face (gray levels 0..255,
+        cropped and resized as in FER-2013).
+    model
+        A Keras logits model; default :func:`load_emotion_model`.
+    flip_tta
+        Average the logits of each face and its mirror image (the shipped model's reported
+        setting).
+    """
+    from emostudy.training import predict_logits
+
+    x = to_model_input(faces)
+    logits = predict_logits(
+        model if model is not None else load_emotion_model(),
+        x,
+        batch_size=batch_size,
+        flip_tta=flip_tta,
+    )
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def _weights_dir() -> Path:
+    return Path(str(resources.files("emostudy.models") / "weights"))
+
+
+def training_log(name: str = DEFAULT_EMOTION_MODEL):
+    """The per-epoch training log of a shipped model (``<name>.log.csv``) as a DataFrame.
+
+    Index: epoch (1-based); columns as written by :func:`emostudy.training.train` (``accuracy``,
+    ``val_accuracy``, ``loss``, ``val_loss``, ``lr``, ``seconds``...).
+    """
+    import pandas as pd
+
+    path = model_path(name).with_suffix(".log.csv")
+    log = pd.read_csv(path).drop_duplicates("epoch", keep="last").drop(columns="epoch")
+    log.index = pd.RangeIndex(1, len(log) + 1, name="epoch")
+    return log

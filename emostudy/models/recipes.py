@@ -1,0 +1,82 @@
+"""Named training recipes for FER-2013: the generations of chapter 9 and the headline model.
+
+A :class:`Recipe` is an architecture from :data:`emostudy.models.ARCHITECTURES` plus a
+:class:`~emostudy.training.TrainConfig`. The generations retrace the original study's progression,
+each one change at a time; the headline recipe is the one behind the shipped model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from emostudy.training import Augmentation, TrainConfig
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """An architecture name, its training config and a one-line description."""
+
+    architecture: str
+    config: TrainConfig
+    description: str
+
+    def with_epochs(self, epochs: int) -> Recipe:
+        """The same recipe for ``epochs`` epochs (schedules stretch to the new length)."""
+        return replace(self, config=replace(self.config, epochs=epochs))
+
+    def build(self):
+        """A fresh uncompiled Keras model of :attr:`architecture` (logits output)."""
+        from emostudy.models.builders import build_model
+
+        return build_model(self.architecture)
+
+
+_BF16 = "mixed_bfloat16"
+
+#: The headline recipe: VGG-lite with BN, AdamW + warm-up cosine, label smoothing, augmentation.
+HEADLINE = Recipe(
+    "vgg_lite",
+    TrainConfig(
+        epochs=60,
+        batch_size=128,
+        learning_rate=2e-3,
+        optimizer="adamw",
+        weight_decay=0.01,
+        schedule="cosine",
+        warmup_epochs=3,
+        label_smoothing=0.1,
+        augment=Augmentation(flip=True, rotation=0.03, shift=0.1, zoom=0.1),
+        monitor="val_accuracy",
+        precision=_BF16,
+        seed=2013,
+    ),
+    "VGG-lite (4 blocks, BN, global pooling), AdamW + warm-up cosine, label smoothing, "
+    "flip/rotate/shift/zoom augmentation",
+)
+
+#: Chapter 9's generations, in order; each adds one idea to the previous one.
+GENERATIONS: dict[str, Recipe] = {
+    "gen1_tiny": Recipe(
+        "tiny_cnn",
+        TrainConfig(epochs=10, learning_rate=1e-3, optimizer="adam", precision=_BF16, seed=2013),
+        "two conv layers + one dense layer, Adam, no regularisation",
+    ),
+    "gen2_vgg": Recipe(
+        "vgg_cnn",
+        TrainConfig(epochs=12, learning_rate=1e-3, optimizer="adam", precision=_BF16, seed=2013),
+        "three VGG blocks of two convolutions, dense head, Adam",
+    ),
+    "gen3_regularised": Recipe(
+        "vgg_bn_cnn",
+        TrainConfig(
+            epochs=20,
+            learning_rate=1e-3,
+            optimizer="adam",
+            augment=Augmentation(),
+            precision=_BF16,
+            seed=2013,
+        ),
+        "generation 2 + batch norm, dropout and augmentation",
+    ),
+    "gen4_headline": HEADLINE,
+}

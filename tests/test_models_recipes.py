@@ -1,0 +1,75 @@
+"""Chapter 9's training recipes and the headline model's card rendering."""
+
+import pytest
+
+from emostudy.models import GENERATIONS, HEADLINE
+from emostudy.models.headline import HEADLINE_CONFIG, render_model_card
+
+
+@pytest.mark.parametrize("name", list(GENERATIONS))
+def test_each_generation_builds_a_seven_class_logits_model(name):
+    recipe = GENERATIONS[name]
+    model = recipe.build()
+    assert model.output_shape == (None, 7)
+    assert recipe.config.seed == GENERATIONS["gen1_tiny"].config.seed  # one seed for all
+
+
+def test_generations_end_with_the_headline_recipe():
+    assert list(GENERATIONS)[-1] == "gen4_headline"
+    assert GENERATIONS["gen4_headline"] is HEADLINE
+    assert HEADLINE.config == HEADLINE_CONFIG
+    assert HEADLINE.config.monitor == "val_accuracy"
+
+
+def test_with_epochs_changes_only_the_epochs():
+    short = HEADLINE.with_epochs(2)
+    assert short.config.epochs == 2
+    assert short.config.learning_rate == HEADLINE.config.learning_rate
+    assert short.architecture == HEADLINE.architecture
+
+
+def test_model_card_renders_every_class_and_the_interval():
+    per_class = {
+        c: {"precision": 0.5, "recall": 0.25, "f1": 0.333, "support": 10} for c in ("happy", "sad")
+    }
+    metric = {
+        "accuracy": 0.7,
+        "balanced_accuracy": 0.6,
+        "macro_f1": 0.55,
+        "ci": {"accuracy": [0.68, 0.72]},
+        "n": 20,
+        "per_class": per_class,
+    }
+    facts = {
+        "name": "m",
+        "architecture": "vgg_lite",
+        "n_params": 1234,
+        "file_megabytes": 4.8,
+        "classes": ["happy", "sad"],
+        "input": "48x48",
+        "data": {"train": "T", "select": "S", "report": "R"},
+        "recipe": {
+            "batch_size": 128,
+            "optimizer": "adamw",
+            "learning_rate": 0.002,
+            "weight_decay": 0.01,
+            "schedule": "cosine",
+            "warmup_epochs": 3,
+            "label_smoothing": 0.1,
+            "augment": "flip",
+            "precision": "mixed_bfloat16",
+            "seed": 1,
+        },
+        "epochs_run": 60,
+        "best_epoch": 55,
+        "training_seconds": 3600.0,
+        "median_epoch_seconds": 60.0,
+        "metrics": {"PrivateTest": metric, "PrivateTest_flip_tta": metric, "PublicTest": metric},
+    }
+    card = render_model_card(facts)
+    assert "| happy | 10 | 50.0% | 25.0% | 33.3% |" in card
+    assert "| sad | 10 |" in card
+    assert "70.0% (95% CI 68.0%-72.0%)" in card
+    assert "60 min of training" in card
+    assert "1,234 parameters" in card
+    assert "worst are *happy* and *sad*" in card
