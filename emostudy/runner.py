@@ -56,8 +56,8 @@ def run_notebook(
     The working directory is the notebook's folder, as in JupyterLab. Parameters are injected
     only when they differ from the notebook's own defaults (a full run of a notebook whose
     default profile is "full" injects nothing). Progress bars are switched off in the kernel
-    (``TQDM_DISABLE=1``): nobody watches them, and they would clutter the book. Returns the
-    wall time in seconds.
+    (``TQDM_DISABLE=1``): nobody watches them, and they would clutter the book. Figures always use
+    the inline backend, whatever ``MPLBACKEND`` says. Returns the wall time in seconds.
     """
     import papermill
 
@@ -67,8 +67,11 @@ def run_notebook(
     if profile != "full":
         params["profile"] = profile
     start = time.perf_counter()
-    previous = os.environ.get("TQDM_DISABLE")
-    os.environ["TQDM_DISABLE"] = "1"  # inherited by the kernel
+    # Inherited by the kernel: no progress bars, and figures captured inline even when the caller
+    # set a non-interactive backend (MPLBACKEND=Agg would silently drop every figure).
+    kernel_env = {"TQDM_DISABLE": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    previous = {name: os.environ.get(name) for name in kernel_env}
+    os.environ.update(kernel_env)
     try:
         papermill.execute_notebook(
             str(path),
@@ -80,10 +83,11 @@ def run_notebook(
             log_output=False,
         )
     finally:
-        if previous is None:
-            os.environ.pop("TQDM_DISABLE")
-        else:
-            os.environ["TQDM_DISABLE"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name)
+            else:
+                os.environ[name] = value
     return time.perf_counter() - start
 
 

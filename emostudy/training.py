@@ -256,7 +256,9 @@ def train(
         Optimiser, schedule, regularisation, augmentation, stopping and seed.
     out_dir
         Folder for ``best.keras``, ``log.csv``, ``config.json`` and the resume backup. A run
-        started again with the same ``out_dir`` continues from its last finished epoch.
+        started again with the same ``out_dir`` continues from its last finished epoch; a run
+        that already finished with the same config is not repeated: its best model and log are
+        loaded instead.
     strategy
         Optional ``tf.distribute.Strategy`` (e.g. ``MirroredStrategy``); the global batch size is
         ``config.batch_size``.
@@ -270,6 +272,9 @@ def train(
     import keras
 
     config = config or TrainConfig()
+    finished = _finished_run(out_dir, config)
+    if finished is not None:
+        return finished
     (x_train, y_train), (x_val, y_val) = train_data, val_data
     for name, (x, y) in {"train_data": train_data, "val_data": val_data}.items():
         if len(x) != len(y):
@@ -361,6 +366,46 @@ def train(
         best_epoch=best_epoch,
         best_score=float(scores[best_epoch]),
         seconds=seconds,
+        n_params=int(model.count_params()),
+        out_dir=folder,
+    )
+
+
+def _finished_run(out_dir, config: TrainConfig) -> TrainResult | None:
+    """The result stored in ``out_dir`` if it holds a finished run of exactly ``config``.
+
+    A run is finished when its ``config.json`` equals ``config``, its log has all
+    ``config.epochs`` epochs, ``best.keras`` exists and no resume backup is left. Its model is
+    loaded from ``best.keras``; ``seconds`` is 0 (nothing was trained now; the log keeps the
+    seconds of every epoch).
+    """
+    import json
+
+    if out_dir is None:
+        return None
+    folder = Path(out_dir)
+    files = [folder / name for name in ("config.json", "log.csv", "best.keras")]
+    if not all(f.is_file() for f in files) or (folder / "backup").exists():
+        return None
+    stored = json.loads((folder / "config.json").read_text())
+    if stored != json.loads(json.dumps(asdict(config), default=str)):
+        return None
+    history = pd.read_csv(folder / "log.csv").drop_duplicates("epoch", keep="last")
+    if len(history) != config.epochs:
+        return None
+    import keras
+
+    model = keras.models.load_model(folder / "best.keras", compile=False)
+    history = history.drop(columns="epoch").reset_index(drop=True)
+    history.index = pd.RangeIndex(1, len(history) + 1, name="epoch")
+    scores = history[config.monitor]
+    best_epoch = int(scores.idxmin() if "loss" in config.monitor else scores.idxmax())
+    return TrainResult(
+        model=model,
+        history=history,
+        best_epoch=best_epoch,
+        best_score=float(scores[best_epoch]),
+        seconds=0.0,
         n_params=int(model.count_params()),
         out_dir=folder,
     )

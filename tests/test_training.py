@@ -212,3 +212,22 @@ def test_mixed_bfloat16_training_restores_the_policy_and_converts_to_float32(fac
 def test_unknown_precision_is_named():
     with pytest.raises(InvalidInputError, match="precision must be one of"):
         TrainConfig(precision="float16")
+
+
+def test_a_finished_run_is_loaded_not_repeated(faces, tmp_path):
+    config = TrainConfig(epochs=2, batch_size=64)
+    first = train(lambda: build_model("mlp", hidden=(16,)), *faces, config, out_dir=tmp_path)
+    again = train(lambda: build_model("mlp", hidden=(16,)), *faces, config, out_dir=tmp_path)
+    assert again.seconds == 0.0 and first.seconds > 0
+    assert again.best_epoch == first.best_epoch and list(again.history.index) == [1, 2]
+    x = faces[1][0]
+    np.testing.assert_allclose(
+        predict_logits(again.model, x), predict_logits(first.model, x), rtol=1e-5, atol=1e-6
+    )
+    longer = train(
+        lambda: build_model("mlp", hidden=(16,)),
+        *faces,
+        TrainConfig(epochs=3, batch_size=64),
+        out_dir=tmp_path / "other",
+    )
+    assert longer.seconds > 0 and len(longer.history) == 3

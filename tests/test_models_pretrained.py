@@ -1,0 +1,94 @@
+"""The shipped emotion model: loading, prediction, errors, and its recorded PrivateTest accuracy."""
+
+import numpy as np
+import pytest
+
+from emostudy.data import FER_CLASSES
+from emostudy.errors import InvalidInputError, ModelNotFoundError
+from emostudy.evaluation import evaluate
+from emostudy.models import (
+    DEFAULT_EMOTION_MODEL,
+    load_emotion_model,
+    model_card,
+    model_path,
+    predict_emotions,
+    shipped_models,
+)
+from emostudy.models.pretrained import training_log
+from emostudy.preprocessing import to_model_input
+from emostudy.training import predict_logits
+
+
+@pytest.fixture(scope="module")
+def faces():
+    return np.random.default_rng(0).integers(0, 256, (6, 48, 48, 1), dtype=np.uint8)
+
+
+def test_default_model_ships_small_with_card_and_log():
+    assert DEFAULT_EMOTION_MODEL in shipped_models()
+    path = model_path()
+    assert path.stat().st_size < 10e6
+    card = model_card()
+    assert card["classes"] == list(FER_CLASSES)
+    card_text = path.with_suffix(".md").read_text()
+    assert card_text.startswith(f"# Model card: `{DEFAULT_EMOTION_MODEL}`")
+    log = training_log()
+    assert len(log) == card["epochs_run"]
+    assert log["val_accuracy"].idxmax() == card["best_epoch"]
+
+
+def test_loads_a_float32_logits_model_once():
+    model = load_emotion_model()
+    assert model is load_emotion_model()
+    assert model.output_shape == (None, len(FER_CLASSES))
+    assert {layer.dtype_policy.name for layer in model.layers} == {"float32"}
+
+
+def test_predicts_probabilities_in_every_accepted_shape(faces):
+    probabilities = predict_emotions(faces)
+    assert probabilities.shape == (6, 7)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(predict_emotions(faces[..., 0]), probabilities, rtol=1e-5)
+    np.testing.assert_allclose(predict_emotions(faces[0, ..., 0]), probabilities[:1], rtol=1e-5)
+
+
+def test_flip_tta_is_mirror_invariant(faces):
+    mirrored = faces[:, :, ::-1]
+    np.testing.assert_allclose(
+        predict_emotions(faces), predict_emotions(mirrored), rtol=1e-4, atol=1e-6
+    )
+    assert not np.allclose(
+        predict_emotions(faces, flip_tta=False), predict_emotions(mirrored, flip_tta=False)
+    )
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.zeros((2, 48, 48, 1), np.float32), "uint8"),
+        (np.zeros((2, 64, 64), np.uint8), "48"),
+        (np.zeros((2, 48, 48, 3), np.uint8), "grayscale"),
+    ],
+)
+def test_bad_faces_are_named(bad, message):
+    with pytest.raises(InvalidInputError, match=message):
+        predict_emotions(bad)
+
+
+def test_unknown_model_lists_the_shipped_ones():
+    with pytest.raises(ModelNotFoundError, match=DEFAULT_EMOTION_MODEL):
+        load_emotion_model("no_such_model")
+
+
+@pytest.mark.needs_data
+def test_reproduces_its_recorded_privatetest_accuracy_exactly(fer2013_real):
+    card = model_card()
+    private = fer2013_real.where(usage="PrivateTest")
+    x = to_model_input(private.images)
+    model = load_emotion_model()
+    for key, tta in [("PrivateTest", False), ("PrivateTest_flip_tta", True)]:
+        predicted = predict_logits(model, x, flip_tta=tta).argmax(axis=1)
+        result = evaluate(private.labels, predicted, FER_CLASSES, n_boot=10)
+        recorded = card["metrics"][key]
+        assert result["confusion"] == recorded["confusion"], key
+        assert result["accuracy"] == recorded["accuracy"], key
