@@ -1,4 +1,4 @@
-"""Fair wall-clock timing of per-image functions (detectors, preprocessing...).
+"""Fair wall-clock timing: per-image functions (detectors, preprocessing...) and training epochs.
 
 "Fair" means: the same images for every function, at a stated resolution; a few warm-up calls
 first (lazy initialisation, memory allocation and caches are not the steady-state cost); several
@@ -87,3 +87,63 @@ def _resolution(images: Sequence[Any]) -> str | None:
         ((h, w),) = shapes
         return f"{w}x{h}"
     return "mixed"
+
+
+def time_training_epoch(
+    build: Callable[[], Any],
+    n_images: int = 1536,
+    *,
+    input_shape: Sequence[int] = (48, 48, 1),
+    batch_size: int = 128,
+    precision: str = "float32",
+    repeats: int = 2,
+    scale_to: int | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Seconds per training epoch of the Keras model made by ``build()``, fairly measured.
+
+    The model (built under the dtype policy ``precision``) is compiled with Adam and
+    cross-entropy on its logits and fitted on ``n_images`` random inputs of ``input_shape`` with
+    random labels: one untimed warm-up epoch (graph tracing, memory), then ``repeats`` timed
+    epochs. Random data is enough: the cost of a step does not depend on the pixel values.
+
+    Returns ``seconds_per_epoch`` (median over the repeats, for ``n_images`` images, or scaled
+    linearly to ``scale_to`` images when given), ``ms_per_image``, ``n_images``, ``repeats``,
+    ``precision``, ``batch_size`` and ``n_params``. Absolute times drift on a shared machine:
+    compare settings timed one after another in the same session, as ratios.
+    """
+    import keras
+
+    from emostudy.training import _precision_policy, set_seed
+
+    if n_images < batch_size or int(repeats) < 1:
+        raise InvalidInputError(
+            f"Need n_images >= batch_size ({batch_size}) and repeats >= 1, "
+            f"got {n_images} and {repeats}."
+        )
+    set_seed(seed)
+    with _precision_policy(precision):
+        model = build()
+        model.compile(
+            optimizer=keras.optimizers.Adam(1e-3),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        )
+    rng = np.random.default_rng(seed)
+    x = rng.random((n_images, *input_shape), dtype=np.float32)
+    y = rng.integers(0, int(model.output_shape[-1]), n_images)
+    model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0)  # warm-up
+    seconds = []
+    for _ in range(int(repeats)):
+        start = time.perf_counter()
+        model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
+        seconds.append(time.perf_counter() - start)
+    per_epoch = float(np.median(seconds))
+    return {
+        "seconds_per_epoch": per_epoch * (scale_to / n_images if scale_to else 1.0),
+        "ms_per_image": 1000.0 * per_epoch / n_images,
+        "n_images": int(scale_to or n_images),
+        "repeats": int(repeats),
+        "precision": precision,
+        "batch_size": int(batch_size),
+        "n_params": int(model.count_params()),
+    }

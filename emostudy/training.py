@@ -16,6 +16,7 @@ passed: the model is then built and compiled inside its scope.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import time
 from collections.abc import Callable
@@ -41,6 +42,7 @@ class Augmentation:
     rotation: float = 0.05  # up to +-5% of 360 degrees = +-18 degrees
     shift: float = 0.1  # up to +-10% of 48 px = +-4.8 px, both axes
     zoom: float = 0.1  # up to +-10%
+    erasing: float = 0.0  # probability of erasing a random patch (2-33% of the image) with noise
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,10 @@ def make_augmenter(augment: Augmentation, seed: int):
         )
     if augment.zoom:
         layers.append(keras.layers.RandomZoom(augment.zoom, fill_mode="reflect", seed=seed))
+    if augment.erasing:
+        from emostudy.models.layers import RandomPatchErasing
+
+        layers.append(RandomPatchErasing(augment.erasing, seed=seed))
     return keras.Sequential(layers, name="augmentation")
 
 
@@ -267,7 +273,6 @@ def train(
     callbacks
         Extra Keras callbacks, run after the built-in ones.
     """
-    import json
 
     import keras
 
@@ -371,6 +376,19 @@ def train(
     )
 
 
+#: Config fields added after runs were stored, with the value that means "as before".
+_LATER_FIELDS = {("augment", "erasing"): 0.0}
+
+
+def _with_later_defaults(stored: dict) -> dict:
+    """A stored config with the fields added since filled with their old-behaviour values."""
+    filled = json.loads(json.dumps(stored))
+    for (section, key), value in _LATER_FIELDS.items():
+        if isinstance(filled.get(section), dict):
+            filled[section].setdefault(key, value)
+    return filled
+
+
 def _finished_run(out_dir, config: TrainConfig) -> TrainResult | None:
     """The result stored in ``out_dir`` if it holds a finished run of exactly ``config``.
 
@@ -379,7 +397,6 @@ def _finished_run(out_dir, config: TrainConfig) -> TrainResult | None:
     loaded from ``best.keras``; ``seconds`` is 0 (nothing was trained now; the log keeps the
     seconds of every epoch).
     """
-    import json
 
     if out_dir is None:
         return None
@@ -388,12 +405,14 @@ def _finished_run(out_dir, config: TrainConfig) -> TrainResult | None:
     if not all(f.is_file() for f in files) or (folder / "backup").exists():
         return None
     stored = json.loads((folder / "config.json").read_text())
-    if stored != json.loads(json.dumps(asdict(config), default=str)):
+    if _with_later_defaults(stored) != json.loads(json.dumps(asdict(config), default=str)):
         return None
     history = pd.read_csv(folder / "log.csv").drop_duplicates("epoch", keep="last")
     if len(history) != config.epochs:
         return None
     import keras
+
+    import emostudy.models.layers  # noqa: F401  (registers the custom layers for loading)
 
     model = keras.models.load_model(folder / "best.keras", compile=False)
     history = history.drop(columns="epoch").reset_index(drop=True)

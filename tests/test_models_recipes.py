@@ -73,3 +73,6 @@ def test_model_card_renders_every_class_and_the_interval():
     assert "60 min of training" in card
     assert "1,234 parameters" in card
     assert "worst are *happy* and *sad*" in card
+    # the architecture line is generated from the builder settings, not typed
+    assert "4 VGG blocks of 2 3x3 convolutions with 48-96-192-256 filters" in card
+    assert "batch normalisation (fused kernel)" in card

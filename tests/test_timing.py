@@ -52,3 +52,33 @@ def test_mixed_sizes_and_bad_arguments():
         time_per_image(len, [], repeats=1)
     with pytest.raises(InvalidInputError):
         time_per_image(len, images, repeats=0)
+
+
+def test_training_epoch_time_grows_with_the_work_and_scales_linearly():
+    import keras
+
+    from emostudy.timing import time_training_epoch
+
+    def build(width):
+        inputs = keras.Input((8, 8, 1))
+        x = keras.layers.Flatten()(inputs)
+        x = keras.layers.Dense(width, activation="relu")(x)
+        return lambda: keras.Model(inputs, keras.layers.Dense(3)(x))
+
+    small = time_training_epoch(build(4), 256, input_shape=(8, 8, 1), batch_size=32, repeats=1)
+    assert small["n_images"] == 256 and small["precision"] == "float32"
+    assert small["n_params"] == 64 * 4 + 4 + 4 * 3 + 3
+    assert small["seconds_per_epoch"] > 0
+    assert small["ms_per_image"] == pytest.approx(1000 * small["seconds_per_epoch"] / 256)
+    scaled = time_training_epoch(
+        build(4), 256, input_shape=(8, 8, 1), batch_size=32, repeats=1, scale_to=2560
+    )
+    assert scaled["n_images"] == 2560
+    assert scaled["seconds_per_epoch"] == pytest.approx(scaled["ms_per_image"] * 2560 / 1000)
+
+
+def test_training_epoch_refuses_too_few_images():
+    from emostudy.timing import time_training_epoch
+
+    with pytest.raises(InvalidInputError, match="n_images >= batch_size"):
+        time_training_epoch(lambda: None, 10, batch_size=128)

@@ -56,6 +56,8 @@ def load_emotion_model(name: str = DEFAULT_EMOTION_MODEL):
     """
     import keras
 
+    import emostudy.models.layers  # noqa: F401  (registers the custom layers for loading)
+
     return keras.models.load_model(model_path(name), compile=False)
 
 

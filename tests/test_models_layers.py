@@ -1,0 +1,104 @@
+"""The fused batch-norm layer against Keras' own BatchNormalization."""
+
+import keras
+import numpy as np
+import pytest
+
+from emostudy.errors import InvalidInputError
+from emostudy.models.layers import FusedBatchNormalization
+
+
+@pytest.fixture
+def pair():
+    """A Keras BatchNormalization and a FusedBatchNormalization with equal random weights."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(2.0, 3.0, (16, 6, 6, 5)).astype(np.float32)
+    weights = [
+        rng.uniform(0.5, 1.5, 5).astype(np.float32),  # gamma
+        rng.normal(0, 1, 5).astype(np.float32),  # beta
+        rng.normal(0, 1, 5).astype(np.float32),  # moving mean
+        rng.uniform(0.5, 2, 5).astype(np.float32),  # moving variance
+    ]
+    reference, fused = keras.layers.BatchNormalization(momentum=0.9), FusedBatchNormalization(0.9)
+    for layer in (reference, fused):
+        layer.build(x.shape)
+        layer.set_weights(weights)
+    return x, reference, fused
+
+
+def test_inference_uses_the_moving_statistics_like_keras(pair):
+    x, reference, fused = pair
+    expected = np.asarray(reference(x, training=False))
+    np.testing.assert_allclose(np.asarray(fused(x, training=False)), expected, atol=1e-5)
+    gamma, beta, mean, variance = fused.get_weights()
+    by_hand = gamma * (x - mean) / np.sqrt(variance + 1e-3) + beta
+    np.testing.assert_allclose(np.asarray(fused(x)), by_hand, atol=1e-5)
+
+
+def test_training_normalises_with_batch_statistics_and_updates_moving_ones(pair):
+    x, reference, fused = pair
+    np.testing.assert_allclose(
+        np.asarray(fused(x, training=True)), np.asarray(reference(x, training=True)), atol=1e-5
+    )
+    n = x.shape[0] * x.shape[1] * x.shape[2]
+    _, _, mean, variance = fused.get_weights()
+    _, _, keras_mean, keras_variance = reference.get_weights()
+    np.testing.assert_allclose(mean, keras_mean, atol=1e-6)
+    # Documented difference: the moving variance takes the unbiased (n - 1) batch variance.
+    batch_variance = x.var(axis=(0, 1, 2))
+    np.testing.assert_allclose(
+        variance - keras_variance, 0.1 * batch_variance / (n - 1), rtol=1e-3, atol=1e-7
+    )
+
+
+def test_bfloat16_inputs_keep_float32_statistics():
+    x = np.random.default_rng(1).normal(size=(8, 4, 4, 3)).astype(np.float32)
+    layer = FusedBatchNormalization(dtype="mixed_bfloat16")
+    out = layer(x, training=True)
+    assert keras.backend.standardize_dtype(out.dtype) == "bfloat16"
+    assert all(w.dtype == "float32" for w in layer.weights)
+    np.testing.assert_allclose(np.asarray(out, np.float32).mean(axis=(0, 1, 2)), 0, atol=0.05)
+
+
+def test_saved_model_round_trips_with_the_layer(tmp_path):
+    inputs = keras.Input((8, 8, 2))
+    model = keras.Model(inputs, FusedBatchNormalization()(inputs))
+    model.layers[-1].set_weights([np.full(2, v, np.float32) for v in (2.0, 1.0, 0.5, 4.0)])
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras", compile=False)
+    x = np.ones((1, 8, 8, 2), np.float32)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert loaded.layers[-1].get_config()["momentum"] == 0.99
+
+
+def test_non_image_inputs_are_refused_with_the_alternative_named():
+    with pytest.raises(InvalidInputError, match="keras.layers.BatchNormalization"):
+        FusedBatchNormalization().build((None, 10))
+
+
+def test_patch_erasing_fills_one_rectangle_per_chosen_image_with_noise():
+    from emostudy.models.layers import RandomPatchErasing
+
+    images = np.full((400, 48, 48, 1), 0.5, np.float32)
+    out = np.asarray(RandomPatchErasing(0.5, seed=3)(images, training=True))
+    changed = out != 0.5
+    erased = changed.any(axis=(1, 2, 3))
+    assert 0.4 < erased.mean() < 0.6  # about half the images
+    for image in changed[erased][:50, ..., 0]:
+        rows, cols = np.nonzero(image.any(axis=1))[0], np.nonzero(image.any(axis=0))[0]
+        box = image[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+        assert box.mean() > 0.95  # a rectangle (a noise pixel may equal 0.5 by chance)
+        assert 0.01 <= image.mean() <= 0.34
+    assert out.min() >= 0.0 and out.max() <= 1.0
+
+
+def test_patch_erasing_is_identity_at_inference_and_seeded():
+    from emostudy.models.layers import RandomPatchErasing
+
+    images = np.random.default_rng(0).random((16, 48, 48, 1), dtype=np.float32)
+    np.testing.assert_array_equal(RandomPatchErasing(1.0)(images, training=False), images)
+    first = np.asarray(RandomPatchErasing(1.0, seed=7)(images, training=True))
+    second = np.asarray(RandomPatchErasing(1.0, seed=7)(images, training=True))
+    np.testing.assert_array_equal(first, second)
+    with pytest.raises(InvalidInputError, match="probability"):
+        RandomPatchErasing(1.5)
