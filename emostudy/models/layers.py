@@ -63,30 +63,21 @@ class FusedBatchNormalization(keras.layers.Layer):
     def call(self, inputs, training=None):
         import tensorflow as tf
 
-        if training:
-            outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(
-                inputs,
-                self.gamma,
-                self.beta,
-                mean=self.moving_mean,
-                variance=self.moving_variance,
-                epsilon=self.epsilon,
-                is_training=True,
-                exponential_avg_factor=1.0 - self.momentum,
-            )
-            # With exponential_avg_factor the kernel returns the updated moving statistics.
-            self.moving_mean.assign(mean)
-            self.moving_variance.assign(variance)
-            return outputs
-        outputs, _, _ = tf.compat.v1.nn.fused_batch_norm(
+        training = bool(training)
+        outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(
             inputs,
             self.gamma,
             self.beta,
             mean=self.moving_mean,
             variance=self.moving_variance,
             epsilon=self.epsilon,
-            is_training=False,
+            is_training=training,
+            exponential_avg_factor=1.0 - self.momentum if training else 1.0,
         )
+        if training:
+            # With exponential_avg_factor the kernel returns the updated moving statistics.
+            self.moving_mean.assign(mean)
+            self.moving_variance.assign(variance)
         return outputs
 
     def compute_output_shape(self, input_shape):
