@@ -92,3 +92,28 @@ def test_reproduces_its_recorded_privatetest_accuracy_exactly(fer2013_real):
         recorded = card["metrics"][key]
         assert result["confusion"] == recorded["confusion"], key
         assert result["accuracy"] == recorded["accuracy"], key
+
+
+def test_the_headline_recipe_rebuilds_the_shipped_architecture():
+    # The model card describes the architecture from the builder's settings, and
+    # `python -m emostudy.models.headline train` rebuilds it from them: both hold only if the
+    # recipe's model has the shipped model's layers, in order, with the same weight shapes.
+    from emostudy.models import HEADLINE
+    from emostudy.models.headline import _describe
+
+    shipped, rebuilt = load_emotion_model(), HEADLINE.build()
+
+    def signature(model):
+        return [
+            (type(layer).__name__, [tuple(w.shape) for w in layer.weights])
+            for layer in model.layers
+        ]
+
+    assert signature(rebuilt) == signature(shipped)
+    has_dropout = any(type(layer).__name__ == "Dropout" for layer in shipped.layers)
+    assert ("dropout" in _describe(HEADLINE.architecture)) == has_dropout
+    assert "dropout" not in model_card_text()
+
+
+def model_card_text() -> str:
+    return model_path().with_suffix(".md").read_text()

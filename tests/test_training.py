@@ -61,6 +61,27 @@ def test_vgg_lite_fits_the_shipped_model_budget():
     assert model.count_params() * 4 < 10e6
 
 
+def test_dropout_without_dense_layers_falls_on_the_pooled_features():
+    import keras
+
+    model = build_model("vgg_lite", dropout=0.3)
+    before_logits = model.layers[-2]
+    assert isinstance(before_logits, keras.layers.Dropout) and before_logits.rate == 0.3
+    assert isinstance(model.layers[-3], keras.layers.GlobalAveragePooling2D)
+    x = np.random.default_rng(0).random((4, 48, 48, 1)).astype(np.float32)
+    np.testing.assert_allclose(model(x, training=False), model(x, training=False))
+    assert not np.allclose(model(x, training=True), model(x, training=False))
+    plain = build_model("vgg_lite")
+    assert not any(isinstance(layer, keras.layers.Dropout) for layer in plain.layers)
+    assert plain.count_params() == model.count_params()
+    # with a dense head, dropout follows each hidden dense layer only
+    head = build_model("vgg_bn_cnn")
+    rates = [layer.rate for layer in head.layers if isinstance(layer, keras.layers.Dropout)]
+    assert rates == [0.2, 0.2, 0.2, 0.5]  # after each of 3 poolings, then after the dense layer
+    assert isinstance(head.layers[-2], keras.layers.Dropout)
+    assert isinstance(head.layers[-3], keras.layers.Activation)
+
+
 def test_unknown_architecture_lists_the_known_ones():
     with pytest.raises(InvalidInputError, match="tiny_cnn"):
         build_model("resnet9000")
@@ -85,6 +106,46 @@ def test_random_erasing_replaces_a_patch_with_noise_in_range(faces):
     changed = (erased != 0.5).mean(axis=(1, 2, 3))
     assert (changed > 0.01).all() and (changed < 0.5).all()  # one patch of 2-33% per image
     assert erased.min() >= 0.0 and erased.max() <= 1.0
+
+
+def test_mixup_blends_images_and_labels_of_pairs_in_the_batch():
+    rng = np.random.default_rng(0)
+    x = rng.random((64, 48, 48, 1)).astype(np.float32)
+    y = np.eye(7, dtype=np.float32)[np.arange(64) % 7]
+    mix_only = Augmentation(flip=False, rotation=0, shift=0, zoom=0, mixup=0.2)
+    batches = list(make_dataset(x, y, batch_size=32, augment=mix_only, seed=0))
+    images = np.concatenate([b[0].numpy() for b in batches])
+    labels = np.concatenate([b[1].numpy() for b in batches])
+    np.testing.assert_allclose(labels.sum(axis=1), 1.0, rtol=1e-5)
+    assert labels.max(axis=1).min() >= 0.5  # a two-class blend: one class weighs at least half
+    assert (labels.max(axis=1) < 0.99).sum() >= 8  # Beta(0.2, 0.2): most weights near 0 or 1
+    assert images.min() >= 0.0 and images.max() <= 1.0
+    # unshuffled, image i of the first batch is w * x[i] + (1 - w) * x[j] for a partner j of the
+    # batch, and its label w * y[i] + (1 - w) * y[j]
+    for i in np.flatnonzero(labels[:32].max(axis=1) < 0.99):
+        w = labels[i, np.argmax(y[i])]
+        partners = [
+            j
+            for j in range(32)
+            if np.argmax(y[j]) != np.argmax(y[i])
+            and np.allclose(images[i], w * x[i] + (1 - w) * x[j], atol=1e-4)
+        ]
+        assert len(partners) == 1
+        np.testing.assert_allclose(labels[i], w * y[i] + (1 - w) * y[partners[0]], atol=1e-5)
+    again = np.concatenate(
+        [b[1].numpy() for b in make_dataset(x, y, batch_size=32, augment=mix_only, seed=0)]
+    )
+    np.testing.assert_allclose(again, labels)  # seeded
+    plain = next(iter(make_dataset(x, y, batch_size=32, augment=replace(mix_only, mixup=0.0))))
+    np.testing.assert_array_equal(plain[1].numpy(), y[:32])  # off: labels untouched
+
+
+def test_augmentation_runs_in_a_private_one_thread_pool(faces):
+    (x, y), _ = faces
+    augmented = make_dataset(x[:8], y[:8], batch_size=8, augment=Augmentation())
+    assert augmented.options().threading.private_threadpool_size == 1
+    plain = make_dataset(x[:8], y[:8], batch_size=8)
+    assert plain.options().threading.private_threadpool_size != 1
 
 
 def test_training_learns_is_seeded_and_writes_its_files(faces, tmp_path):
