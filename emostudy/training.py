@@ -49,9 +49,7 @@ class Augmentation:
     shift: float = 0.1  # up to +-10% of 48 px = +-4.8 px, both axes
     zoom: float = 0.1  # up to +-10%
     erasing: float = 0.0  # probability of erasing a random patch (2-33% of the image) with noise
-    mixup: float = (
-        0.0  # alpha of mixup's Beta(alpha, alpha) blend of image pairs and labels; 0: off
-    )
+    mixup: float = 0.0  # Beta(alpha, alpha) of mixup blending image pairs and labels; 0: off
 
 
 @dataclass(frozen=True)
