@@ -164,11 +164,11 @@ def make_dataset(
     if augment is not None:
         augmenter = make_augmenter(augment, seed)
         if augmenter.layers:
-            data = data.map(
-                lambda xb, *rest: (augmenter(xb, training=True), *rest),
-                num_parallel_calls=tf.data.AUTOTUNE,
-                deterministic=True,
-            )
+
+            def transform(xb, *rest):
+                return (augmenter(xb, training=True), *rest)
+
+            data = data.map(transform, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         if augment.mixup:
             import keras
 

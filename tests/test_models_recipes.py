@@ -76,3 +76,29 @@ def test_model_card_renders_every_class_and_the_interval():
     # the architecture line is generated from the builder settings, not typed
     assert "4 VGG blocks of 2 3x3 convolutions with 48-96-192-256 filters" in card
     assert "batch normalisation (fused kernel)" in card
+
+
+def test_training_time_estimate_scales_a_timed_epoch_to_the_run():
+    from dataclasses import replace
+
+    from emostudy.models.headline import (
+        HEADLINE_TRAIN_IMAGES,
+        describe_estimate,
+        estimate_training_time,
+    )
+
+    estimate = estimate_training_time(replace(HEADLINE_CONFIG, epochs=10), n_images=128, repeats=1)
+    assert estimate["epochs"] == 10 and estimate["precision"] == HEADLINE_CONFIG.precision
+    assert estimate["seconds_per_epoch"] > 0
+    assert estimate["minutes"] == pytest.approx(estimate["seconds_per_epoch"] * 10 / 60)
+    text = describe_estimate(estimate)
+    assert f"{HEADLINE_TRAIN_IMAGES:,} images" in text and "10 epochs" in text
+    assert f"{estimate['minutes']:.0f} min" in text and estimate["bfloat16"] in text
+
+
+@pytest.mark.needs_data
+def test_the_estimate_uses_the_protocols_training_set_size(fer2013_real):
+    from emostudy.data import fer2013_protocol
+    from emostudy.models.headline import HEADLINE_TRAIN_IMAGES
+
+    assert len(fer2013_protocol(fer2013_real).train) == HEADLINE_TRAIN_IMAGES

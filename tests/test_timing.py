@@ -82,3 +82,25 @@ def test_training_epoch_refuses_too_few_images():
 
     with pytest.raises(InvalidInputError, match="n_images >= batch_size"):
         time_training_epoch(lambda: None, 10, batch_size=128)
+
+
+@pytest.mark.parametrize(
+    "flags, expected",
+    [
+        ("fpu avx512f avx512_bf16 amx_bf16 amx_tile", "AMX matrix units"),
+        ("fpu avx512f avx512_bf16", "AVX512-BF16 vector instructions (no matrix units)"),
+        ("fpu sse2 avx2", "none (bfloat16 is emulated; prefer float32)"),
+    ],
+)
+def test_bfloat16_support_reads_the_strongest_cpu_flag(flags, expected):
+    from emostudy.timing import bfloat16_support
+
+    cpuinfo = f"processor\t: 0\nmodel name\t: X\nflags\t\t: {flags}\n\nprocessor\t: 1\n"
+    assert bfloat16_support(cpuinfo) == expected
+
+
+def test_bfloat16_support_of_this_machine_is_one_of_the_answers():
+    from emostudy.timing import BFLOAT16_LEVELS, bfloat16_support
+
+    answers = {*BFLOAT16_LEVELS.values(), "none (bfloat16 is emulated; prefer float32)", "unknown"}
+    assert bfloat16_support() in answers
