@@ -151,8 +151,8 @@ def make_dataset(
     With ``augment``, each batch goes through :func:`make_augmenter`; with ``augment.mixup``, then
     through Keras' ``MixUp``, which blends every image and its one-hot ``y`` (shape (N, classes))
     with another image of the batch (sample weights are left as they are). The augmentation runs in
-    a private one-thread pool: on a 2-core CPU, TensorFlow's shared pool let it compete with the
-    training step for the cores, which made some epochs of a long run almost twice as long.
+    a private one-thread pool, so that on a small CPU it takes at most one core from the training
+    step.
     """
     import tensorflow as tf
 
