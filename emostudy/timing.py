@@ -160,6 +160,9 @@ BFLOAT16_LEVELS = {
     "avx512_bf16": "AVX512-BF16 vector instructions (no matrix units)",
 }
 
+#: :func:`bfloat16_support`'s answer for a CPU with neither flag.
+BFLOAT16_NONE = "none (bfloat16 is emulated; prefer float32)"
+
 
 def bfloat16_support(cpuinfo: str | None = None) -> str:
     """How this CPU runs bfloat16 arithmetic, in words: the speed-up of the ``mixed_bfloat16``
@@ -167,7 +170,7 @@ def bfloat16_support(cpuinfo: str | None = None) -> str:
     AVX512-BF16 vector instructions alone (time it: :func:`time_training_epoch`).
 
     ``cpuinfo`` is the text of ``/proc/cpuinfo`` (read when None). Returns a value of
-    :data:`BFLOAT16_LEVELS`, ``"none (bfloat16 is emulated; prefer float32)"``, or ``"unknown"``
+    :data:`BFLOAT16_LEVELS`, :data:`BFLOAT16_NONE`, or ``"unknown"``
     where ``/proc/cpuinfo`` does not exist (not Linux).
     """
     if cpuinfo is None:
@@ -183,4 +186,4 @@ def bfloat16_support(cpuinfo: str | None = None) -> str:
     for flag, words in BFLOAT16_LEVELS.items():
         if flag in flags:
             return words
-    return "none (bfloat16 is emulated; prefer float32)"
+    return BFLOAT16_NONE

@@ -89,7 +89,7 @@ def test_training_epoch_refuses_too_few_images():
     [
         ("fpu avx512f avx512_bf16 amx_bf16 amx_tile", "AMX matrix units"),
         ("fpu avx512f avx512_bf16", "AVX512-BF16 vector instructions (no matrix units)"),
-        ("fpu sse2 avx2", "none (bfloat16 is emulated; prefer float32)"),
+        ("fpu sse2 avx2", "none (bfloat16 is emulated; prefer float32)"),  # BFLOAT16_NONE
     ],
 )
 def test_bfloat16_support_reads_the_strongest_cpu_flag(flags, expected):
@@ -100,7 +100,7 @@ def test_bfloat16_support_reads_the_strongest_cpu_flag(flags, expected):
 
 
 def test_bfloat16_support_of_this_machine_is_one_of_the_answers():
-    from emostudy.timing import BFLOAT16_LEVELS, bfloat16_support
+    from emostudy.timing import BFLOAT16_LEVELS, BFLOAT16_NONE, bfloat16_support
 
-    answers = {*BFLOAT16_LEVELS.values(), "none (bfloat16 is emulated; prefer float32)", "unknown"}
+    answers = {*BFLOAT16_LEVELS.values(), BFLOAT16_NONE, "unknown"}
     assert bfloat16_support() in answers

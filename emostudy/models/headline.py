@@ -71,7 +71,8 @@ def estimate_training_time(
     Times training epochs of the headline architecture on ``n_images`` random inputs with
     :func:`emostudy.timing.time_training_epoch` (after a warm-up epoch; median of ``repeats``),
     scales them to :data:`HEADLINE_TRAIN_IMAGES` and ``config.epochs``. The estimate leaves out
-    the augmentation pipeline and the per-epoch ``PublicTest`` pass (a few seconds per epoch).
+    the augmentation pipeline and the per-epoch ``PublicTest`` pass (a few seconds per epoch). On
+    a shared machine whole epochs can run markedly slower for a while; raise ``repeats`` to see it.
 
     Returns ``seconds_per_epoch``, ``epochs``, ``minutes`` (the whole run), ``precision`` and
     ``bfloat16`` (:func:`emostudy.timing.bfloat16_support`).
