@@ -21,16 +21,19 @@ validation accuracy: after every epoch on a fixed sample of the training images 
 
 from __future__ import annotations
 
+import os
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from emostudy.errors import InvalidInputError
-from emostudy.evaluation import bootstrap_ci
+from emostudy.evaluation import bootstrap_ci, mcnemar
 from emostudy.training import TrainConfig, TrainResult, predict_logits, train
 
 #: History columns written by :func:`epoch_metrics_callback`.
@@ -157,6 +160,7 @@ def run_variants(
     ci_level: float = 0.95,
     seed: int = 0,
     log: Callable[[str], None] | None = print,
+    out_dir: str | os.PathLike | None = None,
 ) -> Experiment:
     """Train each variant on ``train_data`` (or its first ``n_train`` examples), select on val.
 
@@ -179,6 +183,11 @@ def run_variants(
         (:func:`emostudy.evaluation.bootstrap_ci`).
     log
         Called with a one-line summary per variant (None: silent).
+    out_dir
+        If given, each variant trains into its own folder ``out_dir/<name>`` (the name with
+        anything but letters, digits, ``.``, ``-`` and ``_`` replaced by ``_``), with the
+        checkpoint, CSV log and resume backup of :func:`emostudy.training.train`: an interrupted
+        experiment started again resumes, and variants that finished are loaded, not retrained.
 
     Returns
     -------
@@ -194,6 +203,13 @@ def run_variants(
     y_train, y_val = np.asarray(y_train), np.asarray(y_val)
     if not variants:
         raise InvalidInputError("run_variants needs at least one variant.")
+    folders = {name: _folder_name(name) for name in variants}
+    clashes = sorted(n for n, f in folders.items() if list(folders.values()).count(f) > 1)
+    if out_dir is not None and clashes:
+        raise InvalidInputError(
+            f"variants {clashes} would share one folder under out_dir; rename them so that "
+            "they differ in letters, digits, '.', '-' or '_'."
+        )
     rows, runs, predictions = [], {}, {}
     for name, variant in variants.items():
         if not isinstance(variant, Variant):
@@ -223,6 +239,7 @@ def run_variants(
             variant.config,
             progress=False,
             callbacks=callbacks,
+            out_dir=None if out_dir is None else Path(out_dir) / folders[name],
         )
         predicted = predict_logits(run.model, x_val).argmax(axis=1)
         val_accuracy = float(np.mean(predicted == y_val))
@@ -255,3 +272,42 @@ def run_variants(
             )
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS)).set_index("variant")
     return Experiment(table=table, runs=runs, val_predictions=predictions)
+
+
+def _folder_name(name: str) -> str:
+    """``name`` with every run of characters other than ``[A-Za-z0-9._-]`` replaced by ``_``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "_"
+
+
+def paired_tests(
+    y_true: np.ndarray, predictions: Mapping[str, np.ndarray], reference: str
+) -> pd.DataFrame:
+    """Each prediction set against ``reference`` on the same examples, with McNemar's test.
+
+    ``predictions`` maps names to predicted labels (e.g. :attr:`Experiment.val_predictions`).
+    One row per name other than ``reference``, in order, with ``accuracy``, ``change`` (its
+    accuracy minus the reference's, as a fraction), ``b`` (reference right, this one wrong),
+    ``c`` (reference wrong, this one right) and ``p_value``
+    (:func:`emostudy.evaluation.mcnemar`).
+    """
+    if reference not in predictions:
+        raise InvalidInputError(
+            f"reference {reference!r} is not among the predictions {sorted(predictions)}."
+        )
+    y_true = np.asarray(y_true)
+    base = float(np.mean(np.asarray(predictions[reference]) == y_true))
+    rows = {}
+    for name, predicted in predictions.items():
+        if name == reference:
+            continue
+        test = mcnemar(y_true, predictions[reference], predicted)
+        accuracy = float(np.mean(np.asarray(predicted) == y_true))
+        rows[name] = {
+            "accuracy": accuracy,
+            "change": accuracy - base,
+            "b": test["b"],
+            "c": test["c"],
+            "p_value": test["p_value"],
+        }
+    columns = ["accuracy", "change", "b", "c", "p_value"]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=columns)

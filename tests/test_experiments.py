@@ -7,12 +7,14 @@ from scipy.special import logsumexp
 
 from emostudy.data import make_synthetic_faces
 from emostudy.errors import InvalidInputError
+from emostudy.evaluation import mcnemar
 from emostudy.experiments import (
     TABLE_COLUMNS,
     TRAIN_EVAL_COLUMN,
     VAL_CROSSENTROPY_COLUMN,
     Variant,
     accuracy_of,
+    paired_tests,
     run_variants,
     stratified_prefix_order,
 )
@@ -117,6 +119,58 @@ def test_bad_variants_are_refused(faces):
         run_variants({"x": TrainConfig()}, *faces)
     with pytest.raises(InvalidInputError, match="n_train"):
         run_variants({"x": Variant(build_mlp, n_train=10**6)}, *faces)
+
+
+def test_out_dir_keeps_one_folder_per_variant_and_reuses_finished_runs(faces, tmp_path):
+    variants = {
+        "no augmentation, 1/2": Variant(
+            lambda: build_mlp(hidden=(8,)), TrainConfig(epochs=2, seed=5), n_train=80
+        )
+    }
+    first = run_variants(variants, *faces, n_boot=50, log=None, out_dir=tmp_path)
+    folder = tmp_path / "no_augmentation_1_2"
+    assert {p.name for p in folder.iterdir()} >= {"best.keras", "log.csv", "config.json"}
+    stamps = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    again = run_variants(variants, *faces, n_boot=50, log=None, out_dir=tmp_path)
+    assert {
+        p.name: p.stat().st_mtime_ns for p in folder.iterdir()
+    } == stamps  # loaded, not retrained
+    name = "no augmentation, 1/2"
+    np.testing.assert_array_equal(again.val_predictions[name], first.val_predictions[name])
+    assert again.table.loc[name, "val_accuracy"] == first.table.loc[name, "val_accuracy"]
+    assert again.table.loc[name, "best_epoch"] == first.table.loc[name, "best_epoch"]
+
+
+def test_variants_sharing_a_folder_name_are_refused_only_with_out_dir(faces, tmp_path):
+    clash = {
+        "a b": Variant(lambda: build_mlp(hidden=(4,)), TrainConfig(epochs=1), n_train=40),
+        "a_b": Variant(lambda: build_mlp(hidden=(4,)), TrainConfig(epochs=1), n_train=40),
+    }
+    with pytest.raises(InvalidInputError, match=r"share one folder.*rename"):
+        run_variants(clash, *faces, log=None, out_dir=tmp_path)
+    assert not any(tmp_path.iterdir())
+    assert list(run_variants(clash, *faces, n_boot=10, log=None).table.index) == ["a b", "a_b"]
+
+
+def test_paired_tests_compare_each_run_with_the_reference():
+    y = np.array([0, 0, 1, 1, 2, 2, 2, 1])
+    predictions = {
+        "other": np.array([0, 1, 1, 1, 2, 0, 2, 1]),  # right on 0, 2, 3, 4, 6, 7
+        "reference": np.array([0, 0, 1, 0, 0, 2, 2, 1]),  # right on 0, 1, 2, 5, 6, 7
+        "worse": np.array([1, 0, 0, 0, 0, 2, 0, 1]),  # right on 1, 5, 7
+    }
+    table = paired_tests(y, predictions, "reference")
+    assert list(table.index) == ["other", "worse"]
+    assert list(table.columns) == ["accuracy", "change", "b", "c", "p_value"]
+    assert table.loc["other", "accuracy"] == pytest.approx(6 / 8)
+    assert table.loc["other", "change"] == pytest.approx(0.0)
+    assert (table.loc["other", "b"], table.loc["other", "c"]) == (2, 2)  # {1, 5} and {3, 4}
+    assert table.loc["worse", "change"] == pytest.approx(3 / 8 - 6 / 8)
+    assert (table.loc["worse", "b"], table.loc["worse", "c"]) == (3, 0)  # {0, 2, 6}
+    expected = mcnemar(y, predictions["reference"], predictions["worse"])["p_value"]
+    assert table.loc["worse", "p_value"] == pytest.approx(expected)
+    with pytest.raises(InvalidInputError, match="reference 'baseline' is not among"):
+        paired_tests(y, predictions, "baseline")
 
 
 @pytest.mark.parametrize("seed", [0, 1])
