@@ -196,7 +196,8 @@ def run_variants(
         configured after an early stop), ``best_epoch`` (1-based, whose weights are kept),
         ``train_accuracy`` and ``val_accuracy`` of the kept weights (inference mode), the
         validation accuracy's interval ``val_ci_low``/``val_ci_high``, ``gap`` = train - val
-        accuracy, ``seconds_per_epoch`` (median) and ``seconds`` (whole fit).
+        accuracy, ``seconds_per_epoch`` (median) and ``seconds`` (whole fit; for a run loaded
+        from ``out_dir``, the sum of its logged epoch times).
     """
     x_train, y_train = train_data
     x_val, y_val = val_data
@@ -260,7 +261,8 @@ def run_variants(
                 "val_ci_high": high,
                 "gap": train_accuracy - val_accuracy,
                 "seconds_per_epoch": run.seconds_per_epoch,
-                "seconds": run.seconds,
+                # a run loaded from out_dir trained nothing now: its logged epoch times instead
+                "seconds": run.seconds or float(run.history["seconds"].sum()),
             }
         )
         runs[name], predictions[name] = run, predicted

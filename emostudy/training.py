@@ -299,7 +299,9 @@ def train(
     progress
         Show a tqdm progress bar over epochs.
     callbacks
-        Extra Keras callbacks, run after the built-in ones.
+        Extra Keras callbacks. They run after the epoch timer and before early stopping, the
+        checkpoint and the CSV log, so metrics they add to an epoch's logs are logged (and can
+        be monitored); their own time is not in the epoch's ``seconds``.
     """
 
     import keras
@@ -350,9 +352,12 @@ def train(
     val_ds = make_dataset(x_val, onehot_val, batch_size=512)
 
     mode = "min" if "loss" in config.monitor else "max"
-    extra_callbacks = list(callbacks or [])
+    # The caller's callbacks run right after the timer (which so leaves them out of an epoch's
+    # seconds) and before the others, so that metrics they add to the epoch's logs are seen by
+    # early stopping, the checkpoint and the CSV log.
     callbacks = [
         _EpochTimer.make(),
+        *(callbacks or []),
         keras.callbacks.EarlyStopping(
             monitor=config.monitor,
             mode=mode,
@@ -375,7 +380,6 @@ def train(
         from tqdm.keras import TqdmCallback
 
         callbacks.append(TqdmCallback(verbose=0, desc="epochs"))
-    callbacks += extra_callbacks
     start = time.perf_counter()
     fit = model.fit(
         train_ds,

@@ -136,6 +136,9 @@ def test_out_dir_keeps_one_folder_per_variant_and_reuses_finished_runs(faces, tm
         p.name: p.stat().st_mtime_ns for p in folder.iterdir()
     } == stamps  # loaded, not retrained
     name = "no augmentation, 1/2"
+    for result in (first, again):  # the per-epoch training accuracy reaches the CSV log
+        assert result.histories[name][TRAIN_EVAL_COLUMN].between(0, 1).all()
+    assert again.table.loc[name, "seconds"] == pytest.approx(first.histories[name]["seconds"].sum())
     np.testing.assert_array_equal(again.val_predictions[name], first.val_predictions[name])
     assert again.table.loc[name, "val_accuracy"] == first.table.loc[name, "val_accuracy"]
     assert again.table.loc[name, "best_epoch"] == first.table.loc[name, "best_epoch"]

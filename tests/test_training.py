@@ -169,9 +169,9 @@ def test_training_learns_is_seeded_and_writes_its_files(faces, tmp_path):
 def test_an_interrupted_run_resumes_from_its_backup(faces, tmp_path):
     import keras
 
-    class StopAfterTwo(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if epoch == 1:
+    class StopAfterTwo(keras.callbacks.Callback):  # the cut comes as the third epoch starts
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 2:
                 raise RuntimeError("power cut")
 
     class Count(keras.callbacks.Callback):
