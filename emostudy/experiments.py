@@ -297,6 +297,12 @@ def paired_tests(
             f"reference {reference!r} is not among the predictions {sorted(predictions)}."
         )
     y_true = np.asarray(y_true)
+    for name, predicted in predictions.items():
+        if np.shape(predicted) != y_true.shape:
+            raise InvalidInputError(
+                f"predictions {name!r} have shape {np.shape(predicted)}, but y_true has "
+                f"{y_true.shape}: score every run on the same examples."
+            )
     base = float(np.mean(np.asarray(predictions[reference]) == y_true))
     rows = {}
     for name, predicted in predictions.items():

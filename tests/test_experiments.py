@@ -174,6 +174,8 @@ def test_paired_tests_compare_each_run_with_the_reference():
     assert table.loc["worse", "p_value"] == pytest.approx(expected)
     with pytest.raises(InvalidInputError, match="reference 'baseline' is not among"):
         paired_tests(y, predictions, "baseline")
+    with pytest.raises(InvalidInputError, match=r"'short' have shape \(3,\).*same examples"):
+        paired_tests(y, {**predictions, "short": y[:3]}, "reference")
 
 
 @pytest.mark.parametrize("seed", [0, 1])
