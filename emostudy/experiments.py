@@ -319,3 +319,22 @@ def paired_tests(
         }
     columns = ["accuracy", "change", "b", "c", "p_value"]
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+
+
+def describe_paired_tests(tests: pd.DataFrame, alpha: float = 0.05) -> str:
+    """One sentence per row of :func:`paired_tests`, joined by ``"; "``.
+
+    A row whose ``p_value`` is at least ``alpha`` reads "no detectable difference"; otherwise
+    "better" or "worse" by the sign of ``change``. Changes are printed in percentage points.
+    """
+    if not 0 < alpha < 1:
+        raise InvalidInputError(f"alpha must be between 0 and 1, got {alpha}.")
+    parts = []
+    for name, row in tests.iterrows():
+        change, p_value = row["change"], row["p_value"]
+        if p_value >= alpha:
+            parts.append(f"{name}: no detectable difference ({change:+.1%}, p = {p_value:.2f})")
+        else:
+            effect = "worse" if change < 0 else "better"
+            parts.append(f"{name}: {effect} ({change:+.1%}, p = {p_value:.2g})")
+    return "; ".join(parts)

@@ -14,6 +14,7 @@ from emostudy.experiments import (
     VAL_CROSSENTROPY_COLUMN,
     Variant,
     accuracy_of,
+    describe_paired_tests,
     paired_tests,
     run_variants,
     stratified_prefix_order,
@@ -176,6 +177,22 @@ def test_paired_tests_compare_each_run_with_the_reference():
         paired_tests(y, predictions, "baseline")
     with pytest.raises(InvalidInputError, match=r"'short' have shape \(3,\).*same examples"):
         paired_tests(y, {**predictions, "short": y[:3]}, "reference")
+
+
+def test_paired_tests_read_as_one_sentence_each():
+    tests = pd.DataFrame(
+        {"change": [0.005, -0.045, 0.02], "p_value": [0.42, 5.1e-8, 0.01]},
+        index=["smoothing off", "augmentation off", "wider"],
+    )
+    assert describe_paired_tests(tests) == (
+        "smoothing off: no detectable difference (+0.5%, p = 0.42); "
+        "augmentation off: worse (-4.5%, p = 5.1e-08); wider: better (+2.0%, p = 0.01)"
+    )
+    assert describe_paired_tests(tests, alpha=0.005).endswith(
+        "wider: no detectable difference (+2.0%, p = 0.01)"
+    )
+    with pytest.raises(InvalidInputError, match="alpha must be between 0 and 1"):
+        describe_paired_tests(tests, alpha=5)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
