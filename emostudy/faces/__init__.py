@@ -1,0 +1,8 @@
+"""Faces as the emotion models see them: the FER-style crop, eye-line alignment and dlib's 68
+facial landmarks, shared by transfer learning (chapter 11) and the recognizer (chapter 12).
+
+Floor 2 of the house plan: it may import ``emostudy.data``, ``emostudy.detectors`` and the floor-0
+modules, never ``training``; dlib loads lazily in the function that needs it.
+"""
+
+__all__: list[str] = []
