@@ -5,4 +5,23 @@ Floor 2 of the house plan: it may import ``emostudy.data``, ``emostudy.detectors
 modules, never ``training``; dlib loads lazily in the function that needs it.
 """
 
-__all__: list[str] = []
+from emostudy.faces.crop import (
+    DEFAULT_CROP,
+    CropSpec,
+    crop_candidates,
+    crop_face,
+    crop_faces,
+    eye_line_angle,
+    to_gray,
+)
+
+__all__: list[str] = [
+    # the FER-style crop (chapter 12)
+    "DEFAULT_CROP",
+    "CropSpec",
+    "crop_candidates",
+    "crop_face",
+    "crop_faces",
+    "eye_line_angle",
+    "to_gray",
+]
