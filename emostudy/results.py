@@ -27,12 +27,16 @@ def _plain(value: Any) -> Any:
 def save_results(
     name: str, results: dict[str, Any], results_dir: str | os.PathLike, *, profile: str, seed: int
 ) -> Path:
-    """Write ``results`` to ``<results_dir>/<name>.json`` with the run's profile, seed and versions.
+    """Write ``results`` to ``<results_dir>/<name>.json`` with the run's profile, seed, versions
+    and processor.
 
-    Quick-profile runs pass a temporary ``results_dir``, so they never overwrite published tables.
-    Returns the path written.
+    Every table records ``cpu`` (:func:`emostudy.timing.cpu_description`: model, instruction-set
+    flags, cores, bfloat16 support), so that any time in it can be read against the machine that
+    measured it. Quick-profile runs pass a temporary ``results_dir``, so they never overwrite
+    published tables. Returns the path written.
     """
     import emostudy
+    from emostudy.timing import cpu_description
 
     folder = Path(results_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -43,6 +47,7 @@ def save_results(
         "emostudy": emostudy.__version__,
         "python": platform.python_version(),
         "numpy": np.__version__,
+        "cpu": cpu_description(),
         "results": _plain(results),
     }
     path = folder / f"{name}.json"

@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -69,7 +70,8 @@ class TrainConfig:
     augment: Augmentation | None = None
     early_stopping: int | None = None  # patience in epochs; None: run all epochs, keep the best
     monitor: str = "val_accuracy"
-    precision: str = "float32"  # "mixed_bfloat16": bf16 compute, float32 weights (CPUs with BF16)
+    # "mixed_bfloat16": bf16 compute, float32 weights; used only where the CPU has bf16 units
+    precision: str = "float32"
     seed: int = 0
     extra: dict[str, Any] = field(default_factory=dict)  # free-form notes stored with the run
 
@@ -99,6 +101,9 @@ class TrainResult:
     seconds: float  # wall time of fit()
     n_params: int
     out_dir: Path | None
+    #: The precision the run used: ``config.precision``, or ``"float32"`` where that asked for
+    #: ``"mixed_bfloat16"`` on a CPU that would only emulate it (None: not recorded).
+    precision: str | None = None
 
     @property
     def seconds_per_epoch(self) -> float:
@@ -287,7 +292,9 @@ def train(
         ``(x, y)``: inputs as float32 arrays (e.g. :func:`emostudy.preprocessing.to_model_input`),
         integer labels of shape (N,).
     config
-        Optimiser, schedule, regularisation, augmentation, stopping and seed.
+        Optimiser, schedule, regularisation, augmentation, stopping, precision and seed.
+        ``precision="mixed_bfloat16"`` trains in float32 instead, with a ``RuntimeWarning``, on a
+        CPU that would only emulate bfloat16 (:func:`emostudy.timing.has_native_bfloat16`).
     out_dir
         Folder for ``best.keras``, ``log.csv``, ``config.json`` and the resume backup. A run
         started again with the same ``out_dir`` continues from its last finished epoch; a run
@@ -306,10 +313,21 @@ def train(
 
     import keras
 
+    from emostudy.timing import bfloat16_support, usable_precision
+
     config = config or TrainConfig()
     finished = _finished_run(out_dir, config)
     if finished is not None:
         return finished
+    precision = usable_precision(config.precision)
+    if precision != config.precision:
+        warnings.warn(
+            f"This CPU would only emulate bfloat16 ({bfloat16_support()}), many times slower "
+            f"than float32: training in {precision} instead of {config.precision}. The result "
+            "records the precision used (TrainResult.precision).",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     (x_train, y_train), (x_val, y_val) = train_data, val_data
     for name, (x, y) in {"train_data": train_data, "val_data": val_data}.items():
         if len(x) != len(y):
@@ -321,7 +339,7 @@ def train(
             )
     set_seed(config.seed)
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
-    with scope, _precision_policy(config.precision):
+    with scope, _precision_policy(precision):
         model = build()
         n_classes = int(model.output_shape[-1])
         steps = int(np.ceil(len(x_train) / config.batch_size))
@@ -369,6 +387,7 @@ def train(
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "config.json").write_text(json.dumps(asdict(config), indent=2, default=str))
+        (folder / "precision.txt").write_text(precision + "\n")
         callbacks += [
             keras.callbacks.ModelCheckpoint(
                 folder / "best.keras", monitor=config.monitor, mode=mode, save_best_only=True
@@ -405,6 +424,7 @@ def train(
         seconds=seconds,
         n_params=int(model.count_params()),
         out_dir=folder,
+        precision=precision,
     )
 
 
@@ -459,7 +479,14 @@ def _finished_run(out_dir, config: TrainConfig) -> TrainResult | None:
         seconds=0.0,
         n_params=int(model.count_params()),
         out_dir=folder,
+        precision=_stored_precision(folder),
     )
+
+
+def _stored_precision(folder: Path) -> str | None:
+    """The precision a stored run used (``precision.txt``; None for runs stored before it)."""
+    path = folder / "precision.txt"
+    return path.read_text().strip() if path.is_file() else None
 
 
 def predict_logits(model, x: np.ndarray, *, batch_size: int = 512, flip_tta: bool = False):

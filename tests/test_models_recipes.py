@@ -86,14 +86,33 @@ def test_training_time_estimate_scales_a_timed_epoch_to_the_run():
         describe_estimate,
         estimate_training_time,
     )
+    from emostudy.timing import usable_precision
 
     estimate = estimate_training_time(replace(HEADLINE_CONFIG, epochs=10), n_images=128, repeats=1)
-    assert estimate["epochs"] == 10 and estimate["precision"] == HEADLINE_CONFIG.precision
+    assert estimate["epochs"] == 10 and estimate["requested_precision"] == HEADLINE_CONFIG.precision
+    assert estimate["precision"] == usable_precision(HEADLINE_CONFIG.precision)  # never emulated
+    assert estimate["cpu"]["model"]
     assert estimate["seconds_per_epoch"] > 0
     assert estimate["minutes"] == pytest.approx(estimate["seconds_per_epoch"] * 10 / 60)
     text = describe_estimate(estimate)
     assert f"{HEADLINE_TRAIN_IMAGES:,} images" in text and "10 epochs" in text
     assert f"{estimate['minutes']:.0f} min" in text and estimate["bfloat16"] in text
+
+
+def test_the_estimate_on_a_cpu_without_bfloat16_times_float32_and_says_so(monkeypatch):
+    from dataclasses import replace
+
+    from emostudy import timing
+    from emostudy.models.headline import describe_estimate, estimate_training_time
+
+    monkeypatch.setattr(timing, "has_native_bfloat16", lambda *a, **k: False)
+    config = replace(HEADLINE_CONFIG, epochs=2, precision="mixed_bfloat16")
+    estimate = estimate_training_time(config, n_images=128, repeats=1)
+    assert estimate["precision"] == "float32"
+    assert estimate["requested_precision"] == "mixed_bfloat16"
+    assert "would only emulate: training and this estimate use float32" in describe_estimate(
+        estimate
+    )
 
 
 @pytest.mark.needs_data

@@ -95,8 +95,78 @@ def test_training_epoch_refuses_too_few_images():
 def test_bfloat16_support_reads_the_strongest_cpu_flag(flags, expected):
     from emostudy.timing import bfloat16_support
 
-    cpuinfo = f"processor\t: 0\nmodel name\t: X\nflags\t\t: {flags}\n\nprocessor\t: 1\n"
-    assert bfloat16_support(cpuinfo) == expected
+    assert bfloat16_support(_cpuinfo(flags), environ={}) == expected
+
+
+def _cpuinfo(flags: str, model: str = "X") -> str:
+    return f"processor\t: 0\nmodel name\t: {model}\nflags\t\t: {flags}\n\nprocessor\t: 1\n"
+
+
+AMX = "fpu avx2 avx512f avx512_bf16 amx_bf16 amx_tile"
+AVX512_BF16 = "fpu avx2 avx512f avx512_bf16"
+AVX2 = "fpu sse2 avx2 fma"
+
+
+@pytest.mark.parametrize(
+    "flags, environ, native, precisions",
+    [
+        (AMX, {}, True, ["float32", "mixed_bfloat16"]),
+        (AVX512_BF16, {}, True, ["float32", "mixed_bfloat16"]),
+        (AVX2, {}, False, ["float32"]),
+        # oneDNN off: TensorFlow's own kernels emulate bfloat16 even on a CPU with the units
+        (AMX, {"TF_ENABLE_ONEDNN_OPTS": "0"}, False, ["float32"]),
+        # oneDNN capped below the bfloat16 instructions
+        (AVX512_BF16, {"ONEDNN_MAX_CPU_ISA": "AVX2"}, False, ["float32"]),
+        (AMX, {"DNNL_MAX_CPU_ISA": "avx512_core"}, False, ["float32"]),
+        # a cap that still reaches the vector instructions (not AMX)
+        (AMX, {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_BF16"}, True, ["float32", "mixed_bfloat16"]),
+        (AVX512_BF16, {"ONEDNN_MAX_CPU_ISA": "ALL", "TF_ENABLE_ONEDNN_OPTS": "1"}, True, None),
+    ],
+)
+def test_native_bfloat16_needs_the_units_and_onednn_allowed_to_use_them(
+    flags, environ, native, precisions
+):
+    from emostudy.timing import (
+        has_native_bfloat16,
+        native_precisions,
+        usable_precision,
+    )
+
+    assert has_native_bfloat16(_cpuinfo(flags), environ=environ) is native
+    if precisions is not None:
+        assert native_precisions(_cpuinfo(flags), environ=environ) == precisions
+    expected = "mixed_bfloat16" if native else "float32"
+    assert usable_precision("mixed_bfloat16", _cpuinfo(flags), environ=environ) == expected
+    assert usable_precision("float32", _cpuinfo(flags), environ=environ) == "float32"
+
+
+def test_bfloat16_support_names_the_setting_that_disables_the_units():
+    from emostudy.timing import bfloat16_support, has_native_bfloat16
+
+    words = bfloat16_support(_cpuinfo(AMX), environ={"ONEDNN_MAX_CPU_ISA": "AVX2"})
+    assert "ONEDNN_MAX_CPU_ISA=AVX2" in words and "emulated" in words
+    assert bfloat16_support(_cpuinfo(AMX), environ={"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_BF16"}) == (
+        "AVX512-BF16 vector instructions (no matrix units)"
+    )
+    assert not has_native_bfloat16("", environ={})  # no flags at all
+
+
+def test_cpu_description_records_model_and_vector_flags_only():
+    from emostudy.timing import cpu_description
+
+    cpu = cpu_description(_cpuinfo("fpu vme sse2 avx2 fma avx512f avx512_bf16", "AMD EPYC 9R14"))
+    assert cpu["model"] == "AMD EPYC 9R14"
+    assert cpu["simd_flags"] == ["avx2", "avx512_bf16", "avx512f", "fma", "sse2"]
+    assert cpu["cores"] >= 1
+    assert cpu["native_precisions"] in (["float32", "mixed_bfloat16"], ["float32"])
+
+
+def test_timing_an_emulated_precision_is_refused_with_the_fix(monkeypatch):
+    from emostudy import timing
+
+    monkeypatch.setattr(timing, "has_native_bfloat16", lambda *a, **k: False)
+    with pytest.raises(InvalidInputError, match="native_precisions.*allow_emulated=True"):
+        timing.time_training_epoch(lambda: None, 256, precision="mixed_bfloat16")
 
 
 def test_bfloat16_support_of_this_machine_is_one_of_the_answers():
@@ -104,3 +174,41 @@ def test_bfloat16_support_of_this_machine_is_one_of_the_answers():
 
     answers = {*BFLOAT16_LEVELS.values(), BFLOAT16_NONE, "unknown"}
     assert bfloat16_support() in answers
+
+
+def _dense(width):
+    import keras
+
+    def build():
+        inputs = keras.Input((8, 8, 1))
+        hidden = keras.layers.Dense(width, activation="relu")(keras.layers.Flatten()(inputs))
+        return keras.Model(inputs, keras.layers.Dense(3)(hidden))
+
+    return build
+
+
+def test_compare_training_cost_times_only_native_precisions_by_default(monkeypatch):
+    from emostudy import timing
+
+    monkeypatch.setattr(timing, "has_native_bfloat16", lambda *a, **k: False)
+    table = timing.compare_training_cost(
+        {"narrow": _dense(2), "wide": _dense(512)},
+        256,
+        repeats=1,
+        input_shape=(8, 8, 1),
+        batch_size=32,
+        scale_to=2560,
+    )
+    assert list(table.index) == ["narrow", "wide"] and list(table.columns) == ["float32"]
+    assert (table["float32"] > 0).all()
+    with pytest.raises(InvalidInputError, match="only emulate bfloat16"):
+        timing.compare_training_cost(
+            {"narrow": _dense(2)},
+            256,
+            precisions=["mixed_bfloat16"],
+            input_shape=(8, 8, 1),
+            batch_size=32,
+            repeats=1,
+        )
+    with pytest.raises(InvalidInputError, match="at least one model"):
+        timing.compare_training_cost({})

@@ -265,15 +265,19 @@ def test_training_under_mirrored_strategy_on_two_cpu_devices():
     assert "replicas 2 epochs 2" in done.stdout
 
 
-def test_mixed_bfloat16_training_restores_the_policy_and_converts_to_float32(faces):
+def test_mixed_bfloat16_training_restores_the_policy_and_converts_to_float32(faces, monkeypatch):
     import keras
 
+    from emostudy import timing
     from emostudy.training import as_float32
 
+    # a tiny model, so the test may run bfloat16 even where the CPU only emulates it
+    monkeypatch.setattr(timing, "has_native_bfloat16", lambda *a, **k: True)
     config = TrainConfig(epochs=1, batch_size=64, precision="mixed_bfloat16")
     result = train(lambda: build_model("tiny_cnn"), *faces, config, progress=False)
     assert keras.mixed_precision.global_policy().name == "float32"  # restored after the build
     assert result.model.layers[1].dtype_policy.name == "mixed_bfloat16"
+    assert result.precision == "mixed_bfloat16"
     copy = as_float32(result.model)
     assert {layer.dtype_policy.name for layer in copy.layers} == {"float32"}
     x = faces[1][0][:32]
@@ -282,6 +286,25 @@ def test_mixed_bfloat16_training_restores_the_policy_and_converts_to_float32(fac
     # bfloat16 keeps 8 significant bits: the two agree to about 1% of the logits' scale
     assert np.abs(mixed - exact).max() < 0.05 * np.abs(exact).max() + 0.05
     assert (mixed.argmax(1) == exact.argmax(1)).mean() > 0.9
+
+
+def test_bfloat16_falls_back_to_float32_with_a_warning_where_it_would_be_emulated(
+    faces, monkeypatch, tmp_path
+):
+    from emostudy import timing
+    from emostudy.training import TrainResult
+
+    monkeypatch.setattr(timing, "has_native_bfloat16", lambda *a, **k: False)
+    config = TrainConfig(epochs=1, batch_size=64, precision="mixed_bfloat16")
+    with pytest.warns(RuntimeWarning, match="only emulate bfloat16.*training in float32"):
+        result = train(
+            lambda: build_model("tiny_cnn"), *faces, config, out_dir=tmp_path, progress=False
+        )
+    assert isinstance(result, TrainResult) and result.precision == "float32"
+    assert {layer.dtype_policy.name for layer in result.model.layers} == {"float32"}
+    assert (tmp_path / "precision.txt").read_text().strip() == "float32"
+    reused = train(lambda: build_model("tiny_cnn"), *faces, config, out_dir=tmp_path)
+    assert reused.seconds == 0.0 and reused.precision == "float32"
 
 
 def test_unknown_precision_is_named():

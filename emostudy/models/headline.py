@@ -74,17 +74,23 @@ def estimate_training_time(
     the augmentation pipeline and the per-epoch ``PublicTest`` pass (a few seconds per epoch). On
     a shared machine whole epochs can run markedly slower for a while; raise ``repeats`` to see it.
 
-    Returns ``seconds_per_epoch``, ``epochs``, ``minutes`` (the whole run), ``precision`` and
-    ``bfloat16`` (:func:`emostudy.timing.bfloat16_support`).
+    It times the precision training will use (:func:`emostudy.training.train` falls back from
+    ``mixed_bfloat16`` to float32 on a CPU without bfloat16 units), never an emulated one.
+
+    Returns ``seconds_per_epoch``, ``epochs``, ``minutes`` (the whole run), ``precision`` (the one
+    timed and trained), ``requested_precision`` (``config.precision``), ``bfloat16``
+    (:func:`emostudy.timing.bfloat16_support`) and ``cpu``
+    (:func:`emostudy.timing.cpu_description`).
     """
     from emostudy.models.builders import build_model
-    from emostudy.timing import bfloat16_support, time_training_epoch
+    from emostudy.timing import bfloat16_support, time_training_epoch, usable_precision
 
+    precision = usable_precision(config.precision)
     timed = time_training_epoch(
         lambda: build_model(HEADLINE_ARCHITECTURE),
         n_images,
         batch_size=config.batch_size,
-        precision=config.precision,
+        precision=precision,
         repeats=repeats,
         scale_to=HEADLINE_TRAIN_IMAGES,
     )
@@ -93,8 +99,10 @@ def estimate_training_time(
         "seconds_per_epoch": seconds,
         "epochs": int(config.epochs),
         "minutes": seconds * config.epochs / 60,
-        "precision": config.precision,
+        "precision": precision,
+        "requested_precision": config.precision,
         "bfloat16": bfloat16_support(),
+        "cpu": timed["cpu"],
     }
 
 
@@ -252,12 +260,19 @@ Per class, PrivateTest with flip test-time augmentation:
 
 def describe_estimate(estimate: dict) -> str:
     """One paragraph on an :func:`estimate_training_time` result, for the command line."""
+    requested = estimate.get("requested_precision", estimate["precision"])
+    fallback = ""
+    if requested != estimate["precision"]:
+        fallback = (
+            f"\nThe recipe asks for {requested}, which this CPU would only emulate: training and "
+            f"this estimate use {estimate['precision']}."
+        )
     return (
         f"bfloat16 on this CPU: {estimate['bfloat16']}.\n"
         f"One training epoch of {HEADLINE_TRAIN_IMAGES:,} images ({estimate['precision']}): "
         f"about {estimate['seconds_per_epoch']:.0f} s, so {estimate['epochs']} epochs take about "
         f"{estimate['minutes']:.0f} min, plus a few seconds per epoch for augmentation and "
-        "validation."
+        "validation." + fallback
     )
 
 
