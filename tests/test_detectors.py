@@ -26,6 +26,7 @@ from emostudy.detectors import (
     faces_to_array,
     nms,
 )
+from emostudy.detectors.base import DEFAULT_MAX_SIDE
 from emostudy.detectors.haar import group_windows
 from emostudy.errors import (
     CorruptImageError,
@@ -110,7 +111,7 @@ def test_unknown_detector_and_unknown_setting_are_clear_errors():
 def test_haar_settings_have_opencv_defaults():
     settings = create_detector("haar").settings()
     assert settings["scale_factor"] == 1.1 and settings["min_neighbors"] == 3
-    assert settings["min_size"] is None and settings["max_side"] is None
+    assert settings["min_size"] is None and settings["max_side"] == DEFAULT_MAX_SIDE
     with pytest.raises(InvalidInputError):
         create_detector("haar", scale_factor=1.0)
 
@@ -383,3 +384,112 @@ def test_dlib_hog_reports_which_filter_fired(detectors, photos):
     found = hog.detect_with_filters(photos["57"])
     assert [f.box for f, _ in found] == [f.box for f in hog.detect(photos["57"])]
     assert all(name in FILTERS for _, name in found)
+
+
+# --- issue 12: bad inputs that used to crash, exhaust memory or answer wrongly ---
+
+
+def test_inside_image_clips_boxes_and_drops_non_finite_and_degenerate_ones():
+    from emostudy.detectors.base import inside_image, make_face
+
+    faces = [
+        make_face(-5, -5, 20, 20, 0.9),  # clipped to the image
+        make_face(5.2e16, -np.inf, 0, np.inf, 1.0),  # YuNet's garbage on a 16x4000 image
+        make_face(5, 5, 10, 10, np.nan),
+        make_face(30, 5, 10, 10, 0.8),  # entirely right of a 25-pixel-wide image
+        make_face(2, 2, 5, 5, 0.7, landmarks=[[np.nan, 1]] * 5),
+        make_face(3, 4, 5, 6, 0.6),  # inside: unchanged
+    ]
+    kept = inside_image(faces, width=25, height=20)
+    assert [f.box for f in kept] == [(0.0, 0.0, 15.0, 15.0), (3.0, 4.0, 5.0, 6.0)]
+
+
+def test_yunet_on_images_thinner_than_its_stride_returns_no_garbage(detectors):
+    yunet = detectors("yunet")
+    for shape in [(16, 4000), (8, 640), (30, 20), (20, 30)]:
+        for value in (0, 255):
+            found = yunet.detect(np.full((*shape, 3), value, np.uint8))
+            assert found == [], (shape, value, found)
+    # the raw network output on a padded image is finite too (not only after the shared check)
+    raw = yunet._detect(np.zeros((16, 4000, 3), np.uint8))
+    assert all(np.isfinite(f.box).all() for f in raw)
+
+
+@pytest.mark.parametrize(
+    "tunables, words",
+    [
+        ({"thresholds": (-1, -1, -1)}, "thresholds[0] must lie in [0, 1]"),
+        ({"thresholds": (2, 2, 2)}, "thresholds[0] must lie in [0, 1]"),
+        ({"thresholds": 0.5}, "sequence of 3 numbers such as (0.6, 0.7, 0.8)"),
+        ({"thresholds": (0.6, 0.7)}, "needs 3 values"),
+        ({"nms_thresholds": (0.5, 0.7, 0.7, 1.5)}, "nms_thresholds[3] must lie in (0, 1]"),
+        ({"nms_thresholds": (0.5, 0.7, 0.7, "0.7")}, "must be a number"),
+        ({"min_face_size": 20.5}, "min_face_size must be an integer"),
+    ],
+)
+def test_mtcnn_refuses_out_of_range_and_wrongly_typed_settings(model_cache, tunables, words):
+    with pytest.raises(InvalidInputError) as error:
+        create_detector("mtcnn", **tunables)
+    assert words in str(error.value)
+
+
+def test_mtcnn_blockwise_nms_equals_the_package_nms():
+    from mtcnn.utils.bboxes import smart_nms_from_bboxes
+
+    from emostudy.detectors.mtcnn_detector import package_nms
+
+    rng = np.random.default_rng(0)
+    corners = rng.uniform(0, 200, size=(700, 2))
+    sides = rng.uniform(5, 60, size=(700, 2))
+    boxes = np.c_[np.zeros(700), corners, corners + sides, rng.uniform(0, 1, 700)]
+    for sort in (False, True):
+        for threshold in (0.3, 0.5, 0.7):
+            ours = package_nms(boxes, threshold, sort=sort)
+            theirs = smart_nms_from_bboxes(boxes, threshold, method="union", initial_sort=sort)
+            np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize(
+    "name, tunables, words",
+    [
+        ("yunet", {"score_threshold": "0.5"}, "score_threshold must be a number"),
+        ("yunet", {"input_size": 320}, "input_size must be a (width, height) pair"),
+        ("yunet", {"input_size": (320, 10**5)}, "at most 4096 pixels"),
+        ("ssd", {"confidence_threshold": float("nan")}, "must be a finite number"),
+        ("haar", {"min_neighbors": 2.5}, "min_neighbors must be an integer"),
+        ("dlib_hog", {"upsample": 6}, "upsample must be an integer >= 0 and <= 3"),
+        ("dlib_mmod", {"upsample": True}, "upsample must be an integer"),
+        ("retinaface", {"nms_threshold": 0}, "nms_threshold must lie in (0, 1]"),
+        ("blazeface_short", {"model": 1}, "model must be one of 'short', 'full'"),
+        ("haar", {"max_side": 100.0}, "max_side must be an integer"),
+    ],
+)
+def test_wrongly_typed_settings_get_clear_errors(model_cache, name, tunables, words):
+    with pytest.raises(InvalidInputError) as error:
+        create_detector(name, **tunables)
+    assert words in str(error.value)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_detector_shrinks_huge_images_to_its_max_side(detectors, name, monkeypatch):
+    detector = detectors(name)
+    assert detector.max_side is not None and detector.max_side <= 2048
+    seen = []
+    monkeypatch.setattr(detector, "_detect", lambda bgr: seen.append(bgr.shape) or [])
+    assert detector.detect(np.zeros((6000, 8000, 3), np.uint8)) == []
+    assert max(seen[0][:2]) == detector.max_side
+
+
+def test_a_folder_passed_as_an_image_is_called_a_folder(tmp_path, detectors):
+    with pytest.raises(InvalidInputError, match="is a folder, not an image file"):
+        detectors("haar").detect(tmp_path)
+
+
+def test_box_iou_and_nms_refuse_rows_of_the_wrong_width():
+    with pytest.raises(InvalidInputError, match=r"got shape \(2, 6\).*boxes_a\[:, :4\]"):
+        box_iou(np.zeros((2, 6)), np.zeros((1, 4)))
+    with pytest.raises(InvalidInputError, match=r"\(N, 4\)"):
+        nms(np.zeros((2, 6)), np.ones(3))
+    with pytest.raises(InvalidInputError, match="one score per box"):
+        nms(np.zeros((2, 4)), np.ones(3))
+    assert box_iou([0, 0, 2, 2], [[0, 0, 2, 2]]).shape == (1, 1)

@@ -9,6 +9,13 @@ Conventions, the same for every detector in :mod:`emostudy.detectors`:
   the pixel coordinates of the image that was passed in (floats; ``x, y`` is the top-left corner);
 * each detector's own settings ("tunables") are constructor parameters with the defaults its
   authors document, and :meth:`FaceDetector.settings` returns them as a dict;
+* every box is finite and inside the image: the base class clips boxes to the image and drops
+  non-finite and degenerate ones (narrower or shorter than :data:`MIN_BOX_SIDE` pixels after
+  clipping), whatever the detector's network returned;
+* an image whose shorter side is below :data:`MIN_IMAGE_SIDE` pixels has no faces (an empty list,
+  the detector is not run); an image whose longer side exceeds ``max_side`` (default
+  :data:`DEFAULT_MAX_SIDE`) is shrunk to it first and the boxes mapped back, so memory and time stay
+  bounded whatever the photo's size;
 * bad input raises :class:`~emostudy.errors.InvalidInputError`,
   :class:`~emostudy.errors.DataNotFoundError` or :class:`~emostudy.errors.CorruptImageError` with a
   message that says what to do, never an error from inside OpenCV or TensorFlow.
@@ -25,10 +32,20 @@ from typing import Any, ClassVar
 import cv2
 import numpy as np
 
+from emostudy._validation import check_int
 from emostudy.errors import CorruptImageError, DataNotFoundError, InvalidInputError
 
 #: Values accepted by the ``color`` argument of :meth:`FaceDetector.detect`.
 COLORS = ("bgr", "rgb", "gray")
+#: Longer side (pixels) an image is shrunk to before detection unless ``max_side`` says otherwise.
+#: Peak memory of each detector at this size is below 1.5 GB (dlib MMOD has its own, smaller
+#: default, :data:`emostudy.detectors.dlib_mmod.MMOD_MAX_SIDE`).
+DEFAULT_MAX_SIDE = 2048
+#: Images whose shorter side is below this many pixels hold no detectable face: no detector here
+#: finds faces under about 10 pixels, and some (YuNet, dlib MMOD) misbehave on such inputs.
+MIN_IMAGE_SIDE = 16
+#: Boxes narrower or shorter than this (pixels, after clipping to the image) are dropped.
+MIN_BOX_SIDE = 1.0
 
 
 @dataclass(frozen=True)
@@ -87,9 +104,14 @@ def faces_to_array(faces: list[Face]) -> np.ndarray:
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
     """Read an image file as a BGR ``uint8`` array (clear errors for missing or broken files)."""
-    path = Path(path)
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise InvalidInputError(
+            f"{path} is a folder, not an image file. Pass the path of one image inside it (or "
+            "a list of paths to detect_all)."
+        )
     if not path.is_file():
-        raise DataNotFoundError(f"Image file not found: {path}.")
+        raise DataNotFoundError(f"Image file not found: {path}. Check the path.")
     buffer = np.fromfile(path, dtype=np.uint8)
     image = cv2.imdecode(buffer, cv2.IMREAD_COLOR) if buffer.size else None
     if image is None:
@@ -160,6 +182,31 @@ def as_bgr(image: Any, color: str = "bgr") -> np.ndarray:
     return np.ascontiguousarray(image)
 
 
+def inside_image(faces: list[Face], width: int, height: int) -> list[Face]:
+    """The faces whose boxes are finite, clipped to a ``width x height`` image, and not degenerate.
+
+    The one check every detector's output passes through (in :meth:`FaceDetector.detect`): a face
+    with a non-finite box, score or landmark is dropped; a box is clipped to the image; a box
+    narrower or shorter than :data:`MIN_BOX_SIDE` pixels after clipping is dropped. Landmarks may
+    lie outside the image (a face cut by the border) and are left as they are.
+    """
+    kept = []
+    for face in faces:
+        x, y, w, h = face.box
+        finite = np.isfinite([x, y, w, h, face.score]).all()
+        if face.landmarks is not None:
+            finite = finite and np.isfinite(face.landmarks).all()
+        if not finite:
+            continue
+        x1, y1 = min(max(x, 0.0), width), min(max(y, 0.0), height)
+        x2, y2 = min(max(x + w, 0.0), width), min(max(y + h, 0.0), height)
+        if x2 - x1 < MIN_BOX_SIDE or y2 - y1 < MIN_BOX_SIDE:
+            continue
+        box = (float(x1), float(y1), float(x2 - x1), float(y2 - y1))
+        kept.append(face if box == face.box else Face(box, face.score, face.landmarks))
+    return kept
+
+
 class FaceDetector(ABC):
     """Base class of every detector: input checks, optional downscaling, sorted results.
 
@@ -169,9 +216,11 @@ class FaceDetector(ABC):
     Parameters
     ----------
     max_side
-        If set, an image whose longer side exceeds ``max_side`` pixels is shrunk to that size
-        before detection (aspect ratio kept, ``cv2.INTER_AREA``); boxes are mapped back to the
-        input image. ``None`` (default): detect at the image's own resolution.
+        An image whose longer side exceeds ``max_side`` pixels is shrunk to that size before
+        detection (aspect ratio kept, ``cv2.INTER_AREA``); boxes are mapped back to the input
+        image. Default :data:`DEFAULT_MAX_SIDE` (2048), which keeps memory bounded for any photo.
+        ``None``: detect at the image's own resolution, however large (memory then grows with the
+        image: several GB for a 50-megapixel photo).
     """
 
     #: Registry name, e.g. ``"yunet"``.
@@ -179,10 +228,8 @@ class FaceDetector(ABC):
     #: One-line description (family, paper, where the weights come from).
     description: ClassVar[str] = ""
 
-    def __init__(self, *, max_side: int | None = None) -> None:
-        if max_side is not None and (not isinstance(max_side, int | np.integer) or max_side < 16):
-            raise InvalidInputError(f"max_side must be None or an int >= 16, got {max_side!r}.")
-        self.max_side = None if max_side is None else int(max_side)
+    def __init__(self, *, max_side: int | None = DEFAULT_MAX_SIDE) -> None:
+        self.max_side = None if max_side is None else check_int("max_side", max_side, minimum=16)
         self._settings: dict[str, Any] = {}
 
     def _set_settings(self, **settings: Any) -> None:
@@ -202,9 +249,14 @@ class FaceDetector(ABC):
         Returns
         -------
         list of Face
-            Best score first; boxes and landmarks in the pixels of ``image``.
+            Best score first; boxes and landmarks in the pixels of ``image``; every box finite
+            and inside the image (see :func:`inside_image`). An image with a side shorter than
+            :data:`MIN_IMAGE_SIDE` pixels gives an empty list.
         """
         bgr = as_bgr(image, color)
+        height, width = bgr.shape[:2]
+        if min(height, width) < MIN_IMAGE_SIDE:
+            return []
         factor = 1.0
         if self.max_side is not None and max(bgr.shape[:2]) > self.max_side:
             factor = self.max_side / max(bgr.shape[:2])
@@ -213,7 +265,7 @@ class FaceDetector(ABC):
         faces = self._detect(bgr)
         if factor != 1.0:
             faces = [face.scaled(1.0 / factor) for face in faces]
-        return sorted(faces, key=lambda f: -f.score)
+        return sorted(inside_image(faces, width, height), key=lambda f: -f.score)
 
     __call__ = detect
 

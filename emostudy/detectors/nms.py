@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from emostudy._validation import check_boxes, check_int, check_number, check_probability
 from emostudy.errors import InvalidInputError
 
 
 def box_iou(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
     """Pairwise intersection over union of ``(N, 4)`` and ``(M, 4)`` boxes given as ``x, y, w, h``.
 
-    Returns an ``(N, M)`` array; boxes of zero area have IoU 0 with everything.
+    Returns an ``(N, M)`` array; boxes of zero area have IoU 0 with everything. A single flat box
+    ``(4,)`` counts as ``(1, 4)``; any other shape, such as ``(2, 6)`` rows with extra columns, is
+    refused rather than reshaped.
     """
-    a = np.asarray(boxes_a, dtype=np.float64).reshape(-1, 4)
-    b = np.asarray(boxes_b, dtype=np.float64).reshape(-1, 4)
+    a = check_boxes("boxes_a", boxes_a)
+    b = check_boxes("boxes_b", boxes_b)
     ax1, ay1, ax2, ay2 = a[:, 0], a[:, 1], a[:, 0] + a[:, 2], a[:, 1] + a[:, 3]
     bx1, by1, bx2, by2 = b[:, 0], b[:, 1], b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]
     iw = np.clip(np.minimum(ax2[:, None], bx2[None]) - np.maximum(ax1[:, None], bx1[None]), 0, None)
@@ -57,12 +60,23 @@ def nms(
     np.ndarray
         Indices (int64) of the kept boxes, best score first (ties broken by the lower index).
     """
-    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
-    scores = np.asarray(scores, dtype=np.float64).reshape(-1)
-    if len(boxes) != len(scores):
-        raise InvalidInputError(f"{len(boxes)} boxes but {len(scores)} scores.")
-    if not 0.0 <= iou_threshold <= 1.0:
-        raise InvalidInputError(f"iou_threshold must be in [0, 1], got {iou_threshold}.")
+    boxes = check_boxes("boxes", boxes)
+    try:
+        scores = np.asarray(scores, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidInputError("scores must be an (N,) array of numbers.") from None
+    if scores.ndim > 1 or len(boxes) != scores.size:
+        raise InvalidInputError(
+            f"nms needs one score per box: {len(boxes)} boxes but scores of shape {scores.shape}."
+        )
+    scores = scores.reshape(-1)
+    if np.isnan(scores).any():
+        raise InvalidInputError("scores hold NaN; drop those boxes first.")
+    iou_threshold = check_probability("iou_threshold", iou_threshold)
+    if score_threshold is not None:
+        score_threshold = check_number("score_threshold", score_threshold)
+    if top_k is not None:
+        top_k = check_int("top_k", top_k, minimum=1)
     order = np.argsort(-scores, kind="stable")
     if score_threshold is not None:
         order = order[scores[order] >= score_threshold]

@@ -11,8 +11,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from emostudy.detectors.base import Face, FaceDetector, make_face
-from emostudy.errors import InvalidInputError
+from emostudy._validation import check_int, check_probability
+from emostudy.detectors.base import DEFAULT_MAX_SIDE, Face, FaceDetector, make_face
 
 
 class RetinaFaceDetector(FaceDetector):
@@ -39,13 +39,12 @@ class RetinaFaceDetector(FaceDetector):
         score_threshold: float = 0.9,
         nms_threshold: float = 0.4,
         top_k: int = 10000,
-        max_side: int | None = None,
+        max_side: int | None = DEFAULT_MAX_SIDE,
     ) -> None:
         super().__init__(max_side=max_side)
-        if not 0.0 <= score_threshold <= 1.0 or not 0.0 < nms_threshold <= 1.0:
-            raise InvalidInputError(
-                "score_threshold must be in [0, 1] and nms_threshold in (0, 1]."
-            )
+        score_threshold = check_probability("score_threshold", score_threshold)
+        nms_threshold = check_probability("nms_threshold", nms_threshold, zero_ok=False)
+        top_k = check_int("top_k", top_k, minimum=1)
         import onnxruntime
         from retinaface.weights import WEIGHTS
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from emostudy._validation import check_probability, check_size
 from emostudy.assets import fetch_model
-from emostudy.detectors.base import Face, FaceDetector, make_face
-from emostudy.errors import InvalidInputError
+from emostudy.detectors.base import DEFAULT_MAX_SIDE, Face, FaceDetector, make_face
 
 PROTOTXT = "res10_deploy.prototxt"
 WEIGHTS = "res10_300x300_ssd_iter_140000.caffemodel"
@@ -42,15 +42,11 @@ class SSDDetector(FaceDetector):
         *,
         confidence_threshold: float = 0.5,
         input_size: tuple[int, int] = (300, 300),
-        max_side: int | None = None,
+        max_side: int | None = DEFAULT_MAX_SIDE,
     ) -> None:
         super().__init__(max_side=max_side)
-        if not 0.0 <= confidence_threshold <= 1.0:
-            raise InvalidInputError(
-                f"confidence_threshold must be in [0, 1], got {confidence_threshold}."
-            )
-        if len(input_size) != 2 or min(input_size) < 32:
-            raise InvalidInputError(f"input_size must be (width, height) >= 32, got {input_size}.")
+        confidence_threshold = check_probability("confidence_threshold", confidence_threshold)
+        input_size = check_size("input_size", input_size, minimum=32, maximum=4096)
         self._net = cv2.dnn.readNetFromCaffe(str(fetch_model(PROTOTXT)), str(fetch_model(WEIGHTS)))
         self._set_settings(
             confidence_threshold=float(confidence_threshold),

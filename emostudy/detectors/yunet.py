@@ -11,11 +11,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from emostudy._validation import check_int, check_probability, check_size
 from emostudy.assets import fetch_model
-from emostudy.detectors.base import Face, FaceDetector, make_face
-from emostudy.errors import InvalidInputError
+from emostudy.detectors.base import DEFAULT_MAX_SIDE, Face, FaceDetector, make_face
 
 WEIGHTS = "face_detection_yunet_2023mar.onnx"
+#: Images (after ``input_size``) with a side shorter than this are padded with black at the bottom
+#: or right first: below it, YuNet's coarsest feature map is empty and its output is garbage
+#: (infinite boxes scored 1.0).
+MIN_SIDE = 64
 
 
 class YuNetDetector(FaceDetector):
@@ -33,7 +37,8 @@ class YuNetDetector(FaceDetector):
     input_size
         ``(width, height)`` the network runs at. ``None`` (default): the image's own size, as in
         OpenCV's sample and the published evaluation; otherwise the image is resized to it (aspect
-        ratio not kept) and boxes are mapped back.
+        ratio not kept) and boxes are mapped back. Images with a side under :data:`MIN_SIDE`
+        pixels are padded (black) to it, which leaves the boxes where they are.
     """
 
     name = "yunet"
@@ -46,16 +51,14 @@ class YuNetDetector(FaceDetector):
         nms_threshold: float = 0.3,
         top_k: int = 5000,
         input_size: tuple[int, int] | None = None,
-        max_side: int | None = None,
+        max_side: int | None = DEFAULT_MAX_SIDE,
     ) -> None:
         super().__init__(max_side=max_side)
-        if not 0.0 <= score_threshold <= 1.0 or not 0.0 < nms_threshold <= 1.0:
-            raise InvalidInputError(
-                f"score_threshold must be in [0, 1] and nms_threshold in (0, 1], got "
-                f"{score_threshold} and {nms_threshold}."
-            )
-        if input_size is not None and (len(input_size) != 2 or min(input_size) < 32):
-            raise InvalidInputError(f"input_size must be None or (w, h) >= 32, got {input_size}.")
+        score_threshold = check_probability("score_threshold", score_threshold)
+        nms_threshold = check_probability("nms_threshold", nms_threshold, zero_ok=False)
+        top_k = check_int("top_k", top_k, minimum=1)
+        if input_size is not None:
+            input_size = check_size("input_size", input_size, minimum=32, maximum=4096)
         self._model = cv2.FaceDetectorYN.create(
             str(fetch_model(WEIGHTS)), "", (320, 320), score_threshold, nms_threshold, int(top_k)
         )
@@ -73,6 +76,9 @@ class YuNetDetector(FaceDetector):
         if size is not None and tuple(size) != (w, h):
             sx, sy = w / size[0], h / size[1]
             bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_LINEAR)
+        pad_h, pad_w = max(0, MIN_SIDE - bgr.shape[0]), max(0, MIN_SIDE - bgr.shape[1])
+        if pad_h or pad_w:  # the network's stride-32 maps are empty below this: pad, black
+            bgr = cv2.copyMakeBorder(bgr, 0, pad_h, 0, pad_w, cv2.BORDER_CONSTANT, value=0)
         self._model.setInputSize((bgr.shape[1], bgr.shape[0]))
         _, rows = self._model.detect(bgr)
         if rows is None:

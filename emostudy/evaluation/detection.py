@@ -29,6 +29,7 @@ same curve up to that sampling.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -39,11 +40,17 @@ from emostudy.errors import InvalidInputError
 
 
 def _boxes(boxes: ArrayLike, name: str) -> np.ndarray:
-    array = np.asarray(boxes, dtype=np.float64)
+    """``(N, 4)`` boxes; rows of a detector's ``(N, 5)`` output keep their first four columns."""
+    try:
+        array = np.asarray(boxes, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{name} must be an (N, 4) array of x, y, w, h numbers.") from None
     if array.size == 0:
         return np.zeros((0, 4))
     if array.ndim != 2 or array.shape[1] < 4:
         raise InvalidInputError(f"{name} must be an (N, 4) array of x, y, w, h; got {array.shape}.")
+    if not np.isfinite(array[:, :4]).all():
+        raise InvalidInputError(f"{name} holds non-finite coordinates (NaN or inf); drop them.")
     return array[:, :4]
 
 
@@ -310,6 +317,13 @@ def evaluate_detections(
 def detect_all(detector, images, *, progress: bool = False) -> tuple[list[np.ndarray], np.ndarray]:
     """Run ``detector`` on each image (BGR array or path); return detections and seconds per image.
 
+    Parameters
+    ----------
+    images
+        A list (or any iterable) of images: BGR uint8 arrays or file paths. One image is refused
+        rather than guessed at (a path would be read as its characters, a 3-D array as rows):
+        pass ``[image]``, or call ``detector.detect(image)``.
+
     Returns
     -------
     detections, seconds
@@ -322,6 +336,20 @@ def detect_all(detector, images, *, progress: bool = False) -> tuple[list[np.nda
 
     from emostudy.detectors.base import as_bgr, faces_to_array
 
+    if isinstance(images, str | bytes | os.PathLike | np.ndarray):
+        what = "an array" if isinstance(images, np.ndarray) else f"the path {images!r}"
+        raise InvalidInputError(
+            f"detect_all takes a list of images or paths, got {what}. For one image pass "
+            "[image], or call detector.detect(image)."
+        )
+    if not hasattr(images, "__iter__"):
+        raise InvalidInputError(
+            f"detect_all takes a list of images or paths, got {type(images).__name__}."
+        )
+    if not callable(getattr(detector, "detect", None)):
+        raise InvalidInputError(
+            f"detect_all needs a detector (see create_detector), got {type(detector).__name__}."
+        )
     detections, seconds = [], []
     for image in tqdm(list(images), disable=not progress, desc=getattr(detector, "name", "")):
         bgr = as_bgr(image)
