@@ -113,3 +113,37 @@ def test_the_headline_recipe_rebuilds_the_shipped_architecture():
     has_dropout = any(type(layer).__name__ == "Dropout" for layer in shipped.layers)
     assert ("dropout" in _describe(HEADLINE.architecture)) == has_dropout
     assert "dropout" not in model_path().with_suffix(".md").read_text()
+
+
+def test_an_empty_batch_gives_no_rows():
+    assert predict_emotions(np.zeros((0, 48, 48), np.uint8)).shape == (0, 7)
+    assert predict_emotions(np.zeros((0, 48, 48, 1), np.uint8)).shape == (0, 7)
+
+
+def test_one_face_with_its_channel_axis_is_one_face(faces):
+    np.testing.assert_allclose(predict_emotions(faces[0]), predict_emotions(faces[:1]), rtol=1e-5)
+
+
+def test_a_colour_face_is_told_to_convert_to_grayscale():
+    for face in (np.zeros((48, 48, 3), np.uint8), np.zeros((1, 48, 48, 3), np.uint8)):
+        with pytest.raises(InvalidInputError, match=r"Convert them to grayscale.*cvtColor") as e:
+            predict_emotions(face)
+        assert "(48, 48, 1, 1)" not in str(e.value)
+
+
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5, "8"])
+def test_batch_size_must_be_a_positive_integer(faces, batch_size):
+    with pytest.raises(InvalidInputError, match="batch_size must be an integer"):
+        predict_emotions(faces, batch_size=batch_size)
+
+
+def test_blank_faces_are_flagged(faces):
+    from emostudy.models.pretrained import LowInformationFaceWarning
+    from emostudy.preprocessing import low_information
+
+    blank = np.stack([np.zeros((48, 48), np.uint8), np.full((48, 48), 255, np.uint8)])[..., None]
+    batch = np.concatenate([faces[:2], blank])
+    np.testing.assert_array_equal(low_information(batch), [False, False, True, True])
+    with pytest.warns(LowInformationFaceWarning, match="2 of 4 faces are blank"):
+        probabilities = predict_emotions(batch)
+    assert probabilities.shape == (4, 7)

@@ -12,6 +12,7 @@ data, protocol, metrics and known limitations; ``weights/fer2013_vgg_lite.json``
 from __future__ import annotations
 
 import json
+import warnings
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -19,11 +20,18 @@ from typing import Any
 
 import numpy as np
 
-from emostudy.errors import ModelNotFoundError
-from emostudy.preprocessing import to_model_input
+from emostudy._validation import check_int
+from emostudy.errors import InvalidInputError, ModelNotFoundError
+from emostudy.preprocessing import LOW_INFORMATION_STD, low_information, to_model_input
 
 #: Name of the model that :func:`load_emotion_model` loads by default.
 DEFAULT_EMOTION_MODEL = "fer2013_vgg_lite"
+#: Number of emotion classes every shipped model predicts (the columns of ``FER_CLASSES``).
+N_CLASSES = 7
+
+
+class LowInformationFaceWarning(UserWarning):
+    """Some faces given to :func:`predict_emotions` are blank: their predictions mean nothing."""
 
 
 def shipped_models() -> list[str]:
@@ -73,17 +81,44 @@ def predict_emotions(
     Parameters
     ----------
     faces
-        uint8 faces, (N, 48, 48, 1), (N, 48, 48) or a single (48, 48) face (gray levels 0..255,
-        cropped and resized as in FER-2013).
+        uint8 faces, (N, 48, 48, 1), (N, 48, 48), or a single face (48, 48) or (48, 48, 1) (gray
+        levels 0..255, cropped and resized as in FER-2013). ``N = 0`` gives a ``(0, 7)`` array.
     model
         A Keras logits model; default :func:`load_emotion_model`.
     flip_tta
         Average the logits of each face and its mirror image (the shipped model's reported
         setting).
+    batch_size
+        Faces per forward pass (a positive integer).
+
+    Warns
+    -----
+    LowInformationFaceWarning
+        When some faces are blank or nearly so (pixel standard deviation under 2 gray levels):
+        the model still returns confident-looking probabilities for them (a blank face comes out
+        "angry" at about 0.8), which mean nothing. :func:`emostudy.preprocessing.low_information`
+        flags them, to drop or mark them.
     """
     from emostudy.training import predict_logits
 
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    if model is not None and not callable(getattr(model, "predict", None)):
+        raise InvalidInputError(
+            f"model must be a Keras model (see load_emotion_model), got {type(model).__name__}."
+        )
     x = to_model_input(faces)
+    if len(x) == 0:
+        n_classes = N_CLASSES if model is None else int(model.output_shape[-1])
+        return np.zeros((0, n_classes), dtype=np.float32)
+    blank = low_information(faces)
+    if blank.any():
+        warnings.warn(
+            f"{int(blank.sum())} of {len(x)} faces are blank or nearly uniform (pixel std < "
+            f"{LOW_INFORMATION_STD:g} gray levels); their predicted emotions mean nothing. Find "
+            "them with emostudy.preprocessing.low_information(faces).",
+            LowInformationFaceWarning,
+            stacklevel=2,
+        )
     logits = predict_logits(
         model if model is not None else load_emotion_model(),
         x,
