@@ -1,0 +1,458 @@
+"""The ``emostudy`` command: emotions in photos, folders, videos and a live camera; model export.
+
+::
+
+    emostudy --demo                     # a photo shipped with scikit-image, no data needed
+    emostudy photo.jpg -o annotated.jpg # print faces and emotions, write an annotated copy
+    emostudy photo.jpg --json           # machine-readable results
+    emostudy photos/ -o summary.csv     # every image of a folder (one bad file is skipped)
+    emostudy clip.mp4 -o annotated.mp4  # annotated video + per-track CSV (annotated.csv)
+    emostudy --camera 0                 # live window with smoothed labels (q quits)
+    emostudy export -o exported/        # the model as ONNX and TFLite, with measured parity
+
+Exit codes: 0 done; 1 an input, model or video problem (one line says what and how to fix it);
+2 a usage mistake; 3 no face found.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from emostudy.errors import EmostudyError, InvalidInputError
+
+#: File suffixes read as images when a folder is given.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+
+EXIT_ERROR, EXIT_USAGE, EXIT_NO_FACE = 1, 2, 3
+
+
+class NoFaceFound(EmostudyError):
+    """The input holds no face the detector finds at the minimum score."""
+
+
+# ---------------------------------------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``emostudy`` console script; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = export_command if args[:1] == ["export"] else recognize_command
+    if command is export_command:
+        args = args[1:]
+    prog = "emostudy export" if command is export_command else "emostudy"
+    try:
+        result = command.main(args=args, prog_name=prog, standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return int(done.exit_code)
+    except click.ClickException as error:
+        error.show()
+        return EXIT_USAGE
+    except click.exceptions.Abort:
+        click.echo("emostudy: interrupted", err=True)
+        return EXIT_ERROR
+    except NoFaceFound as error:
+        click.echo(f"emostudy: {error}", err=True)
+        return EXIT_NO_FACE
+    except EmostudyError as error:
+        click.echo(f"emostudy: error: {error}", err=True)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        click.echo("emostudy: interrupted", err=True)
+        return EXIT_ERROR
+    except Exception as error:  # a bug: say so in one line, traceback on request
+        if os.environ.get("EMOSTUDY_DEBUG"):
+            raise
+        click.echo(
+            f"emostudy: unexpected error: {type(error).__name__}: {error} "
+            "(set EMOSTUDY_DEBUG=1 to see the traceback, and please report it)",
+            err=True,
+        )
+        return EXIT_ERROR
+    return int(result or 0)
+
+
+# ---------------------------------------------------------------------------------------------
+@click.command(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Model export: emostudy export --help. Exit codes: 0 done, 1 input/model/video "
+    "problem, 2 usage, 3 no face found.",
+)
+@click.argument("source", required=False, type=click.Path(path_type=Path))
+@click.option("--camera", type=int, default=None, help="Read a live camera (index, e.g. 0).")
+@click.option("--demo", is_flag=True, help="Run on scikit-image's astronaut photo.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Image: annotated copy. Folder: summary .csv or .json. Video/camera: annotated .mp4/.avi "
+    "(tracks go to the same name with .csv), or just a tracks .csv.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
+@click.option(
+    "--detector", default="retinaface", show_default=True, help="Face detector registry name."
+)
+@click.option(
+    "--min-score",
+    type=float,
+    default=None,
+    help="Drop faces the detector scores lower (default: its operating threshold, chapter 7).",
+)
+@click.option("--model", default=None, help="Shipped model name or .keras/.onnx/.tflite file.")
+@click.option("--no-smoothing", is_flag=True, help="Video: show each frame's own probabilities.")
+@click.option("--no-tta", is_flag=True, help="Classify each face once (no mirror average).")
+@click.option("--workers", type=int, default=2, show_default=True, help="Folder: parallel images.")
+@click.option("--every", type=int, default=1, show_default=True, help="Video: every N-th frame.")
+@click.option("--max-frames", type=int, default=None, help="Video: stop after this many frames.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+def recognize_command(
+    source: Path | None,
+    camera: int | None,
+    demo: bool,
+    output: Path | None,
+    as_json: bool,
+    detector: str,
+    min_score: float | None,
+    model: str | None,
+    no_smoothing: bool,
+    no_tta: bool,
+    workers: int,
+    every: int,
+    max_frames: int | None,
+    quiet: bool,
+) -> int:
+    """Recognise facial expressions in an image, a folder of images, a video or a camera.
+
+    SOURCE is an image file, a folder of images or a video file.
+    """
+    chosen = sum([source is not None, camera is not None, demo])
+    if chosen != 1:
+        raise click.UsageError("Give exactly one of SOURCE, --camera N or --demo.")
+    if source is not None and not source.exists():
+        raise InvalidInputError(f"No such file or folder: {source}.")
+    from emostudy.recognition import VIDEO_SUFFIXES, EmotionRecognizer
+
+    recognizer = EmotionRecognizer(detector, model, min_score=min_score, flip_tta=not no_tta)
+    smoothing = 0.0 if no_smoothing else 0.7
+    if demo:
+        from emostudy.recognition import demo_image
+
+        return _one_image(recognizer, demo_image(), "astronaut (scikit-image)", output, as_json)
+    if camera is not None:
+        return _video(recognizer, camera, output, as_json, smoothing, every, max_frames, quiet)
+    if source.is_dir():
+        return _folder(recognizer, source, output, as_json, workers, quiet)
+    if source.suffix.lower() in VIDEO_SUFFIXES:
+        return _video(recognizer, source, output, as_json, smoothing, every, max_frames, quiet)
+    return _one_image(recognizer, source, str(source), output, as_json)
+
+
+def _one_image(recognizer, image: Any, name: str, output: Path | None, as_json: bool) -> int:
+    from emostudy.detectors import as_bgr
+
+    bgr = as_bgr(image)
+    if output is not None:
+        _check_image_output(output)
+    result = recognizer.recognize(bgr)
+    result.source = name
+    if output is not None:
+        _write_image(output, bgr, result)
+    if as_json:
+        click.echo(result.to_json(indent=2))
+    else:
+        click.echo(_describe(name, result))
+    if not result.faces:
+        raise NoFaceFound(
+            f"no face found in {name} (detector {recognizer.detector.name}, minimum score "
+            f"{recognizer.min_score:.3g}); try a lower --min-score or another --detector."
+        )
+    return 0
+
+
+def _describe(name: str, result) -> str:
+    count = len(result.faces)
+    lines = [f"{name}: {count} face{'' if count == 1 else 's'}"]
+    for i, face in enumerate(result.faces, 1):
+        x, y, w, h = (round(v) for v in face.box)
+        ranked = sorted(zip(face.classes, face.probabilities, strict=True), key=lambda t: -t[1])
+        others = ", ".join(f"{c} {p:.0%}" for c, p in ranked[1:3])
+        lines.append(
+            f"  face {i}: {face.emotion} {face.confidence:.0%} ({others})  "
+            f"box x={x} y={y} w={w} h={h}  detector score {face.score:.2f}"
+        )
+    return "\n".join(lines)
+
+
+def _check_image_output(output: Path) -> None:
+    if output.suffix.lower() not in IMAGE_SUFFIXES:
+        raise InvalidInputError(
+            f"Cannot write an image as {output.name!r}: use one of {', '.join(IMAGE_SUFFIXES)}."
+        )
+    if not output.parent.resolve().is_dir():
+        raise InvalidInputError(f"Output folder does not exist: {output.parent}.")
+
+
+def _write_image(output: Path, bgr, result) -> None:
+    import cv2
+
+    from emostudy.recognition import draw_faces
+
+    ok, buffer = cv2.imencode(output.suffix.lower(), draw_faces(bgr, result))
+    if not ok:
+        raise InvalidInputError(f"OpenCV cannot encode {output.suffix} images here; try .png.")
+    output.write_bytes(buffer.tobytes())
+
+
+def _folder(recognizer, folder: Path, output, as_json, workers: int, quiet: bool) -> int:
+    import pandas as pd
+    from tqdm import tqdm
+
+    from emostudy.recognition import faces_frame
+
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise InvalidInputError(f"No images ({', '.join(IMAGE_SUFFIXES)}) in folder {folder}.")
+    if output is not None and output.suffix.lower() not in (".csv", ".json"):
+        raise InvalidInputError(
+            f"For a folder, -o names the summary file (.csv or .json), got {output.name!r}."
+        )
+    rows, records, skipped = [], [], []
+    start = time.perf_counter()
+    results = recognizer.recognize_files(files, workers=workers)
+    for path, result in tqdm(
+        results, total=len(files), desc="images", unit="img", disable=quiet, file=sys.stderr
+    ):
+        name = Path(path).name
+        if isinstance(result, EmostudyError):
+            skipped.append(name)
+            click.echo(f"emostudy: skipped {name}: {result}", err=True)
+            rows.append(pd.DataFrame([{"source": name, "error": str(result)}]))
+            records.append({"source": name, "error": str(result)})
+            continue
+        result.source = name
+        records.append(result.to_dict())
+        table = faces_frame(result.faces, source=name)
+        rows.append(table if len(table) else pd.DataFrame([{"source": name}]))
+        if not as_json:
+            emotions = ", ".join(f.emotion for f in result.faces) or "no face"
+            click.echo(f"{name}: {len(result.faces)} faces: {emotions}")
+    seconds = time.perf_counter() - start
+    done = len(files) - len(skipped)
+    faces = sum(len(r.get("faces", [])) for r in records)
+    click.echo(
+        f"{done} images, {faces} faces, {len(skipped)} skipped, "
+        f"{done / max(seconds, 1e-9):.1f} images/s",
+        err=True,
+    )
+    if as_json:
+        click.echo(json.dumps(records, indent=2))
+    if output is not None:
+        if output.suffix.lower() == ".json":
+            output.write_text(json.dumps(records, indent=2))
+        else:
+            summary = pd.concat(rows, ignore_index=True)
+            if "error" in summary:
+                summary = summary[[c for c in summary.columns if c != "error"] + ["error"]]
+            summary.to_csv(output, index=False)
+    if done == 0:
+        raise InvalidInputError(f"None of the {len(files)} images in {folder} could be read.")
+    return 0
+
+
+def _video(recognizer, source, output, as_json, smoothing, every, max_frames, quiet) -> int:
+    from tqdm import tqdm
+
+    from emostudy.recognition import (
+        AnnotatedVideoWriter,
+        draw_faces,
+        open_video,
+        recognize_video,
+        track_summary,
+        tracks_table,
+        video_info,
+    )
+
+    camera = isinstance(source, int)
+    csv_path = video_path = None
+    if output is not None:
+        if output.suffix.lower() == ".csv":
+            csv_path = output
+        else:
+            video_path, csv_path = output, output.with_suffix(".csv")
+    if camera:
+        import cv2
+
+        capture = open_video(source)  # a clear error before any window opens
+        info = {
+            "fps": capture.get(cv2.CAP_PROP_FPS) or 25.0,
+            "frames": 0,
+            "width": int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)),
+            "height": int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+        }
+        capture.release()
+    else:
+        info = video_info(source)
+    writer = None
+    if video_path is not None:
+        fps = (info["fps"] or 25.0) / max(1, every)
+        writer = AnnotatedVideoWriter(video_path, fps=fps, size=(info["width"], info["height"]))
+    total = info["frames"] // max(1, every) or None
+    if max_frames is not None and total is not None:
+        total = min(total, max_frames)
+    frames = []
+    window = "emostudy (q quits)"
+    try:
+        stream = recognize_video(
+            recognizer,
+            source,
+            smoothing=smoothing,
+            every=every,
+            max_frames=max_frames,
+            keep_frames=True,
+        )
+        for frame in tqdm(
+            stream, total=total, desc="frames", unit="frame", disable=quiet, file=sys.stderr
+        ):
+            annotated = draw_faces(frame.frame, frame.recognition)
+            frame.frame = None  # keep only the results in memory
+            frames.append(frame)
+            if writer is not None:
+                writer.write(annotated)
+            if camera and _show(window, annotated):
+                break
+    finally:
+        if writer is not None:
+            writer.close()
+        if camera:
+            _close_windows()
+    table = tracks_table(frames)
+    if csv_path is not None:
+        table.to_csv(csv_path, index=False)
+    summary = track_summary(table)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "source": f"camera {source}" if camera else str(source),
+                    "frames": len(frames),
+                    "tracks": summary.reset_index().to_dict(orient="records"),
+                },
+                indent=2,
+            )
+        )
+    else:
+        name = f"camera {source}" if camera else str(source)
+        click.echo(f"{name}: {len(frames)} frames, {len(summary)} face tracks")
+        for track, row in summary.iterrows():
+            click.echo(
+                f"  track {track}: {row['emotion']} ({row[row['emotion']]:.0%} on average), "
+                f"{row['first_s']:.1f}-{row['last_s']:.1f} s, {row['frames']} frames"
+            )
+    if writer is not None:
+        click.echo(f"annotated video: {video_path}", err=True)
+    if csv_path is not None:
+        click.echo(f"tracks: {csv_path}", err=True)
+    if not camera and len(frames) == 0:
+        raise InvalidInputError(f"Video {source} has no readable frames.")
+    if not camera and table.empty:
+        raise NoFaceFound(f"no face found in any frame of {source}.")
+    return 0
+
+
+def _show(window: str, frame) -> bool:
+    """Show a frame; True when the user pressed q (or closed the window)."""
+    import cv2
+
+    try:
+        cv2.imshow(window, frame)
+        key = cv2.waitKey(1) & 0xFF
+    except cv2.error:
+        raise InvalidInputError(
+            "Cannot open a window (no display, or OpenCV was built without GUI support, as "
+            "opencv-python-headless is). Record instead with -o camera.mp4."
+        ) from None
+    return key in (ord("q"), 27)
+
+
+def _close_windows() -> None:
+    import cv2
+
+    with contextlib.suppress(cv2.error):
+        cv2.destroyAllWindows()
+
+
+# ---------------------------------------------------------------------------------------------
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--model", default=None, help="Shipped model name or .keras file (default model).")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("exported"),
+    show_default=True,
+    help="Folder for the exported files.",
+)
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(["onnx", "tflite", "all"]),
+    default="all",
+    show_default=True,
+)
+def export_command(model: str | None, out_dir: Path, formats: str) -> int:
+    """Export the emotion model as ONNX and TFLite, and check each against Keras."""
+    from emostudy.models import DEFAULT_EMOTION_MODEL, load_emotion_model, model_path
+    from emostudy.recognition.engines import _load_keras_file
+    from emostudy.recognition.export import (
+        PARITY_TOLERANCE,
+        export_onnx,
+        export_tflite,
+        parity,
+    )
+
+    name = model or DEFAULT_EMOTION_MODEL
+    if name.endswith(".keras"):
+        source = Path(name)
+        keras_model = _load_keras_file(name)
+        stem = source.stem
+    elif name.endswith((".onnx", ".tflite")):
+        raise InvalidInputError("export converts a Keras model; give a shipped name or .keras.")
+    else:
+        source = model_path(name)
+        keras_model = load_emotion_model(name)
+        stem = name
+    wanted = ["onnx", "tflite"] if formats == "all" else [formats]
+    failed = []
+    for fmt in wanted:
+        path = out_dir / f"{stem}.{fmt}"
+        if fmt == "onnx":
+            export_onnx(keras_model, path, source=source)
+        else:
+            export_tflite(keras_model, path)
+        check = parity(keras_model, path)
+        verdict = "ok" if check["max_abs_logit_diff"] <= PARITY_TOLERANCE else "FAILED"
+        if verdict != "ok":
+            failed.append(fmt)
+        click.echo(
+            f"{path}: {path.stat().st_size / 1e6:.1f} MB, parity with Keras on "
+            f"{check['n_faces']} faces: max |logit diff| {check['max_abs_logit_diff']:.2g} "
+            f"(tolerance {PARITY_TOLERANCE:g}), same class {check['argmax_agreement']:.0%}: "
+            f"{verdict}"
+        )
+    if failed:
+        raise InvalidInputError(
+            f"The {', '.join(failed)} export does not match Keras within {PARITY_TOLERANCE:g}; "
+            "do not use it."
+        )
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

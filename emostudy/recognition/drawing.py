@@ -1,0 +1,122 @@
+"""Drawing recognised faces: boxes, labels and probability bars (OpenCV, for the command line and
+videos), and Matplotlib views of images and of tracks over time (for the notebooks)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from emostudy.data.classes import FER_CLASSES
+from emostudy.recognition.results import FaceEmotion, Recognition
+
+#: One colour per class, BGR (OpenCV order), from Matplotlib's ``tab10``.
+EMOTION_COLORS: dict[str, tuple[int, int, int]] = {
+    "angry": (40, 39, 214),
+    "disgust": (44, 160, 44),
+    "fear": (189, 103, 148),
+    "happy": (14, 127, 255),
+    "sad": (180, 119, 31),
+    "surprise": (207, 190, 23),
+    "neutral": (127, 127, 127),
+}
+
+
+def draw_faces(
+    image: np.ndarray,
+    faces: Sequence[FaceEmotion] | Recognition,
+    *,
+    bars: bool = True,
+    landmarks: bool = False,
+) -> np.ndarray:
+    """An annotated copy of a BGR image: per face a box and a label in the colour of its emotion
+    (``"happy 93%"``, with ``#id`` for a tracked face), and optionally the seven probabilities as
+    horizontal bars beside the box.
+
+    Parameters
+    ----------
+    image
+        uint8 BGR ``(H, W, 3)`` or grayscale ``(H, W)`` image (not modified).
+    faces
+        The faces (a :class:`Recognition` or a list of :class:`FaceEmotion`).
+    """
+    canvas = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image.copy()
+    scale = max(canvas.shape[:2]) / 640
+    thickness = max(1, round(2 * scale))
+    font_scale = 0.5 * max(scale, 0.6)
+    for face in faces:
+        color = EMOTION_COLORS.get(face.emotion, (0, 255, 0))
+        x, y, w, h = (round(v) for v in face.box)
+        cv2.rectangle(canvas, (x, y), (x + w, y + h), color, thickness)
+        label = f"{face.emotion} {face.confidence:.0%}"
+        if face.track_id is not None:
+            label = f"#{face.track_id} {label}"
+        (tw, th), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, font_scale, 1)
+        top = y - th - base - 2 if y - th - base - 2 >= 0 else y + h
+        cv2.rectangle(canvas, (x, top), (x + tw + 4, top + th + base + 2), color, -1)
+        cv2.putText(
+            canvas,
+            label,
+            (x + 2, top + th + 1),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            font_scale,
+            (255, 255, 255),
+            1,
+            cv2.LINE_AA,
+        )
+        if landmarks and face.landmarks is not None:
+            for px, py in face.landmarks:
+                cv2.circle(canvas, (round(px), round(py)), thickness + 1, (0, 255, 255), -1)
+        if bars:
+            _draw_bars(canvas, face, (x + w + 3, y), max(h, 7 * 6), font_scale)
+    return canvas
+
+
+def _draw_bars(canvas, face, origin, height, font_scale) -> None:
+    x0, y0 = origin
+    n = len(face.classes)
+    row = max(5, int(height / n))
+    width = max(30, int(row * 5))
+    if x0 + width >= canvas.shape[1]:
+        return  # no room on the right: the label says enough
+    for i, (name, p) in enumerate(zip(face.classes, face.probabilities, strict=True)):
+        top = y0 + i * row
+        if top + row - 1 >= canvas.shape[0]:
+            break
+        color = EMOTION_COLORS.get(name, (0, 255, 0))
+        cv2.rectangle(canvas, (x0, top), (x0 + width, top + row - 2), (40, 40, 40), -1)
+        cv2.rectangle(canvas, (x0, top), (x0 + round(width * float(p)), top + row - 2), color, -1)
+
+
+def show_recognition(ax, image: np.ndarray, faces, *, title: str | None = None, **kwargs):
+    """Show a BGR image with :func:`draw_faces` annotations on a Matplotlib axes."""
+    annotated = draw_faces(image, faces, **kwargs)
+    ax.imshow(cv2.cvtColor(annotated, cv2.COLOR_BGR2RGB))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize="small")
+    return ax
+
+
+def plot_track(table, track: int, *, ax=None, classes: Sequence[str] = FER_CLASSES):
+    """Probabilities of one track over time: each frame's own (thin, dotted) and the smoothed
+    ones (solid), one colour per class. ``table`` is :func:`~emostudy.recognition.tracks_table`."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3))
+    rows = table[table["track"] == track].sort_values("time_s")
+    for name in classes:
+        b, g, r = EMOTION_COLORS[name]
+        color = (r / 255, g / 255, b / 255)
+        if f"raw_{name}" in rows:
+            ax.plot(rows["time_s"], rows[f"raw_{name}"], ":", color=color, linewidth=1)
+        ax.plot(rows["time_s"], rows[name], "-", color=color, linewidth=1.8, label=name)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("probability")
+    ax.set_ylim(0, 1)
+    ax.set_title(f"track {track}: dotted = frame by frame, solid = smoothed", fontsize="small")
+    ax.legend(fontsize="x-small", ncol=4, loc="upper right")
+    return ax

@@ -1,0 +1,260 @@
+"""Ways to run an emotion model on a batch of faces, all with one small interface.
+
+An *engine* turns float32 model input ``(N, 48, 48, 1)`` (from
+:func:`emostudy.preprocessing.to_model_input`) into ``(N, 7)`` logits. The same Keras model can run
+four ways, with very different costs for the one or few faces of a video frame (chapter 12 times
+them and checks their outputs against each other):
+
+==============  ===========================================================================
+``predict``     ``model.predict``: Keras' batch loop; general, but slow for small batches
+``call``        ``model(x, training=False)``: an eager call, op by op
+``compiled``    a ``tf.function`` traced once per batch size: one graph call
+``onnx``        an ONNX Runtime session on the model exported with ``tf2onnx``
+``tflite``      a TFLite interpreter on the model converted by TensorFlow's converter
+==============  ===========================================================================
+
+The package ships the default model exported to ONNX (``recognition/weights``), so the recognizer
+runs on ONNX Runtime without importing TensorFlow at all. The ONNX file records the SHA-256 of the
+``.keras`` file it was exported from; :func:`shipped_onnx_path` refuses a stale export.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from emostudy.errors import InvalidInputError, ModelNotFoundError
+
+#: Engine names, fastest first as measured in chapter 12 (the order ``"auto"`` tries).
+ENGINES = ("onnx", "compiled", "tflite", "call", "predict")
+
+#: ONNX metadata key holding the SHA-256 of the source ``.keras`` file.
+SOURCE_SHA_KEY = "emostudy_source_sha256"
+
+
+class Engine(Protocol):
+    """What the recognizer needs from an engine."""
+
+    name: str
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        """``(N, 7)`` float32 logits for float32 input ``(N, 48, 48, 1)``."""
+
+
+class KerasEngine:
+    """A Keras model run with ``predict``, a direct call, or a compiled ``tf.function``."""
+
+    def __init__(self, model: Any, *, mode: str = "compiled") -> None:
+        if mode not in ("predict", "call", "compiled"):
+            raise InvalidInputError(
+                f"Keras engine mode must be 'predict', 'call' or 'compiled', got {mode!r}."
+            )
+        self.model = model
+        self.name = mode
+        self._function = None
+        if mode == "compiled":
+            import tensorflow as tf
+
+            self._function = tf.function(
+                lambda faces: model(faces, training=False), reduce_retracing=True
+            )
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        if len(x) == 0:
+            return np.zeros((0, int(self.model.output_shape[-1])), dtype=np.float32)
+        if self.name == "predict":
+            return np.asarray(self.model.predict(x, verbose=0), dtype=np.float32)
+        if self.name == "call":
+            return np.asarray(self.model(x, training=False), dtype=np.float32)
+        return np.asarray(self._function(x), dtype=np.float32)
+
+
+class OnnxEngine:
+    """An ONNX Runtime session on an exported model (``.onnx`` file).
+
+    Parameters
+    ----------
+    path
+        The ``.onnx`` file.
+    threads
+        ONNX Runtime intra-op threads (``None``: its default, one per core).
+    """
+
+    name = "onnx"
+
+    def __init__(self, path: str | os.PathLike, *, threads: int | None = None) -> None:
+        import onnxruntime
+
+        path = Path(path)
+        if not path.is_file():
+            raise ModelNotFoundError(f"ONNX model file not found: {path}.")
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        if threads:
+            options.intra_op_num_threads = int(threads)
+        try:
+            self._session = onnxruntime.InferenceSession(
+                str(path), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as error:  # onnxruntime raises its own untyped errors
+            raise ModelNotFoundError(
+                f"ONNX Runtime cannot load {path}: {error}. Re-export it with `emostudy export`."
+            ) from None
+        self.path = path
+        self._input = self._session.get_inputs()[0].name
+        self.n_classes = int(self._session.get_outputs()[0].shape[-1])
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        if len(x) == 0:
+            return np.zeros((0, self.n_classes), dtype=np.float32)
+        return self._session.run(None, {self._input: np.ascontiguousarray(x, np.float32)})[0]
+
+
+class TFLiteEngine:
+    """A TFLite interpreter on a converted model (``.tflite`` file), resized per batch size."""
+
+    name = "tflite"
+
+    def __init__(self, path: str | os.PathLike, *, threads: int = 2) -> None:
+        import warnings
+
+        import tensorflow as tf
+
+        path = Path(path)
+        if not path.is_file():
+            raise ModelNotFoundError(f"TFLite model file not found: {path}.")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation notice
+            self._interpreter = tf.lite.Interpreter(model_path=str(path), num_threads=threads)
+        self._input = self._interpreter.get_input_details()[0]["index"]
+        self._output = self._interpreter.get_output_details()[0]["index"]
+        self._batch = None
+        self.path = path
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        n = len(x)
+        if n == 0:
+            shape = self._interpreter.get_output_details()[0]["shape"]
+            return np.zeros((0, int(shape[-1])), dtype=np.float32)
+        if self._batch != n:
+            self._interpreter.resize_tensor_input(self._input, [n, *x.shape[1:]])
+            self._interpreter.allocate_tensors()
+            self._batch = n
+        self._interpreter.set_tensor(self._input, np.ascontiguousarray(x, np.float32))
+        self._interpreter.invoke()
+        return self._interpreter.get_tensor(self._output).copy()
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def shipped_onnx_dir() -> Path:
+    """Folder of the ONNX exports shipped with the package."""
+    return Path(str(resources.files("emostudy.recognition") / "weights"))
+
+
+@cache
+def shipped_onnx_path(name: str) -> Path | None:
+    """The shipped ONNX export of shipped model ``name``, or ``None`` if absent or stale.
+
+    Stale means: its recorded source SHA-256 differs from the current ``.keras`` file's.
+    """
+    from emostudy.models import model_path
+
+    path = shipped_onnx_dir() / f"{name}.onnx"
+    if not path.is_file():
+        return None
+    return path if onnx_source_sha256(path) == file_sha256(model_path(name)) else None
+
+
+def onnx_source_sha256(path: str | os.PathLike) -> str | None:
+    """The source SHA-256 recorded in an ONNX file's metadata by :func:`export_onnx`."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    session = onnxruntime.InferenceSession(
+        str(path), sess_options=options, providers=["CPUExecutionProvider"]
+    )
+    return session.get_modelmeta().custom_metadata_map.get(SOURCE_SHA_KEY)
+
+
+def create_engine(model: Any = None, engine: str = "auto") -> Engine:
+    """An engine for ``model`` (a shipped model name, a ``.keras``/``.onnx``/``.tflite`` path, or
+    a Keras model object; ``None``: the default shipped model).
+
+    ``engine="auto"`` picks ONNX Runtime for ``.onnx`` files and for shipped models that have a
+    current ONNX export, TFLite for ``.tflite`` files, and a compiled ``tf.function`` otherwise.
+    """
+    from emostudy.models import DEFAULT_EMOTION_MODEL
+
+    if engine != "auto" and engine not in ENGINES:
+        raise InvalidInputError(f"Unknown engine {engine!r}; use 'auto' or one of {ENGINES}.")
+    if model is None:
+        model = DEFAULT_EMOTION_MODEL
+    if isinstance(model, str | os.PathLike):
+        text = str(model)
+        suffix = Path(text).suffix.lower()
+        if suffix in (".onnx", ".tflite"):
+            wanted = "onnx" if suffix == ".onnx" else "tflite"
+            if engine not in ("auto", wanted):
+                raise InvalidInputError(f"A {suffix} file runs only with engine {wanted!r}.")
+            cls = OnnxEngine if suffix == ".onnx" else TFLiteEngine
+            return cls(text)
+        if suffix == ".keras":
+            keras_model = _load_keras_file(text)
+        else:
+            if engine in ("auto", "onnx"):
+                onnx_path = shipped_onnx_path(text) if _is_shipped(text) else None
+                if onnx_path is not None:
+                    return OnnxEngine(onnx_path)
+                if engine == "onnx":
+                    raise ModelNotFoundError(
+                        f"No current ONNX export of {text!r} ships with the package; write one "
+                        "with `emostudy export` and pass its path as the model."
+                    )
+            if engine == "tflite":
+                raise InvalidInputError("The tflite engine needs a .tflite file as the model.")
+            from emostudy.models import load_emotion_model
+
+            keras_model = load_emotion_model(text)
+    else:
+        keras_model = model
+        if engine in ("onnx", "tflite"):
+            raise InvalidInputError(
+                f"Engine {engine!r} needs an exported file; export the Keras model with "
+                "emostudy.recognition.export_onnx / export_tflite first."
+            )
+    mode = "compiled" if engine == "auto" else engine
+    return KerasEngine(keras_model, mode=mode)
+
+
+def _is_shipped(name: str) -> bool:
+    from emostudy.models import shipped_models
+
+    return name in shipped_models()
+
+
+def _load_keras_file(path: str) -> Any:
+    if not Path(path).is_file():
+        raise ModelNotFoundError(f"Keras model file not found: {path}.")
+    import keras
+
+    import emostudy.models.layers  # noqa: F401  (registers the custom layers for loading)
+
+    try:
+        return keras.models.load_model(path, compile=False)
+    except Exception as error:  # Keras raises many kinds for a broken file
+        raise ModelNotFoundError(f"Cannot load Keras model {path}: {error}") from None
