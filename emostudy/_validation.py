@@ -176,6 +176,16 @@ def check_boxes(name: str, boxes: Any, *, columns: int = 4) -> np.ndarray:
     return array
 
 
+def check_path(name: str, value: Any) -> Path:
+    """``value`` as a :class:`Path` (``~`` expanded), refusing anything but ``str`` and PathLike."""
+    if not isinstance(value, str | os.PathLike):
+        raise InvalidInputError(
+            f"{name} must be a folder or file path (str or pathlib.Path), got "
+            f"{_shown(value)} ({type(value).__name__})."
+        )
+    return Path(value).expanduser()
+
+
 def check_existing_file(path: Any, what: str = "file") -> Path:
     """``path`` as a :class:`Path` to an existing file; clear errors for folders and absences."""
     if not isinstance(path, str | os.PathLike):

@@ -87,3 +87,24 @@ def test_quick_profile_subsamples_ckplus_per_class(ckplus_dir):
 
     faces = load_ckplus_for("quick", quick_per_class=5, seed=0)
     assert faces.class_counts().max() == 5 and faces.name == "CK+"
+
+
+def test_subject_ids_are_normalised_so_one_person_is_one_subject(tmp_path):
+    root = tmp_path / "ckplus"
+    (root / "anger").mkdir(parents=True)
+    (root / "happiness").mkdir()
+    assert cv2.imwrite(str(root / "anger" / "S010_004_00000018.png"), fake_face(1))
+    assert cv2.imwrite(str(root / "happiness" / "s10_6_15.png"), fake_face(2))
+    assert cv2.imwrite(str(root / "happiness" / "S11_1_9.png"), fake_face(3))
+    faceset = load_ckplus(root, progress=False)
+    assert sorted(faceset.meta["subject"]) == ["S010", "S010", "S011"]
+
+
+def test_an_empty_ckplus_folder_or_class_folder_names_the_folder(tmp_path):
+    root = tmp_path / "ckplus"
+    root.mkdir()
+    with pytest.raises(DataLayoutError, match=rf"No CK\+ images found in {root}"):
+        load_ckplus(root, progress=False)
+    (root / "fear").mkdir()
+    with pytest.raises(DataLayoutError, match=r"class folder .*fear is empty"):
+        load_ckplus(root, progress=False)

@@ -332,3 +332,57 @@ def test_real_fer2013_single_usage_matches_full_load(fer2013_dir, fer2013_real):
     expected = fer2013_real.where(usage="PrivateTest")
     np.testing.assert_array_equal(private.images, expected.images)
     np.testing.assert_array_equal(private.labels, expected.labels)
+
+
+# ------------------------------------------------------------------ issue 12: bad inputs and edges
+
+
+def test_a_header_only_csv_is_an_empty_data_set(tmp_path):
+    path = write_fer_csv(tmp_path / "fer2013.csv", [])
+    with pytest.raises(DataLayoutError, match=r"fer2013.csv has no rows of usage Training"):
+        load_fer2013(path, progress=False)
+    with pytest.raises(DataLayoutError, match="fer2013.csv has no rows"):
+        load_fer2013(tmp_path, progress=False)
+
+
+def test_an_empty_class_folder_and_an_empty_data_set_name_the_folder(tmp_path):
+    root = tmp_path / "fer2013"
+    write_fake_fer_folder(root)
+    (root / "train" / "disgust").mkdir()
+    with pytest.raises(DataLayoutError, match=r"Class folder .*disgust is empty"):
+        load_fer2013(root, progress=False)
+    empty = tmp_path / "empty"
+    (empty / "train").mkdir(parents=True)
+    with pytest.raises(DataLayoutError, match=rf"No Training images found in {empty}"):
+        load_fer2013(empty, usage="Training", progress=False)
+
+
+def test_a_csv_with_a_byte_order_mark_loads(tmp_path):
+    rows = fake_fer_csv_rows()
+    plain = load_fer2013(write_fer_csv(tmp_path / "plain.csv", rows), progress=False)
+    path = write_fer_csv(tmp_path / "bom.csv", rows)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    with_bom = load_fer2013(path, progress=False)
+    np.testing.assert_array_equal(with_bom.images, plain.images)
+    np.testing.assert_array_equal(with_bom.labels, plain.labels)
+
+
+def test_comma_separated_pixels_are_quoted_by_their_start_only(tmp_path):
+    pixels = ",".join(map(str, fake_face(0).ravel()))
+    path = write_fer_csv(tmp_path / "fer2013.csv", [(0, pixels, "Training")])
+    with pytest.raises(DataLayoutError, match="separated by spaces, not commas") as error:
+        load_fer2013(path, progress=False)
+    assert len(str(error.value)) < 600 and pixels not in str(error.value)
+
+
+@pytest.mark.parametrize("usage", [1, b"Training", 2.0])
+def test_a_wrongly_typed_usage_is_named(fake_fer_root, usage):
+    with pytest.raises(InvalidInputError, match="usage must be a usage name or a list"):
+        load_fer2013(fake_fer_root, usage=usage, progress=False)
+
+
+def test_a_wrongly_typed_path_and_a_folder_given_as_an_image(tmp_path):
+    with pytest.raises(InvalidInputError, match=r"path must be a folder or file path"):
+        load_fer2013(42, progress=False)
+    with pytest.raises(InvalidInputError, match="is a folder, not an image file"):
+        read_gray(tmp_path)

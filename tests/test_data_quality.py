@@ -156,3 +156,17 @@ def test_training_exclusions_follow_the_policy():
         6: "blank",
     }
     assert table["index"].dtype == np.int64
+
+
+def test_audit_of_an_empty_faceset_reports_zeros():
+    empty = FaceSet(
+        np.zeros((0, 48, 48, 1), np.uint8),
+        np.zeros(0, np.int64),
+        ("a", "b"),
+        pd.DataFrame({"usage": [], "source": []}),
+        "empty",
+    )
+    report = audit(empty)
+    assert set(report.summary().values()) == {0}
+    assert list(report.class_counts.index) == ["a", "b"]
+    assert report.blank.empty and report.duplicate_groups.empty

@@ -86,3 +86,29 @@ def test_sample_per_class_caps_each_class_and_usage():
     again = sample_per_class(faces, 5, seed=1)
     np.testing.assert_array_equal(sample.images, again.images)
     assert not np.array_equal(sample_per_class(faces, 5, seed=2).images, sample.images)
+
+
+def _tiny(labels):
+    n = len(labels)
+    meta = pd.DataFrame(
+        {"usage": ["all"] * n, "source": ["s"] * n, "subject": [f"S{i:03d}" for i in range(n)]}
+    )
+    return FaceSet(
+        np.zeros((n, 48, 48, 1), np.uint8), np.array(labels, np.int64), ("a", "b"), meta, "tiny"
+    )
+
+
+def test_subject_folds_with_more_folds_than_any_class_gets_our_message():
+    with pytest.raises(InvalidInputError, match=r"n_splits=5 is more than .* Use n_splits <= 3"):
+        subject_folds(_tiny([0, 0, 0, 1, 1, 1]), n_splits=5)
+    with pytest.raises(InvalidInputError, match="n_splits must be an integer"):
+        subject_folds(_tiny([0, 0, 0, 1, 1, 1]), n_splits=2.0)
+
+
+def test_sample_per_class_needs_a_whole_number():
+    from emostudy.data import sample_per_class
+
+    with pytest.raises(InvalidInputError, match=r"n_per_class must be an integer, got 2.5"):
+        sample_per_class(_tiny([0, 1, 1]), 2.5)
+    with pytest.raises(InvalidInputError, match="Expected a FaceSet"):
+        sample_per_class(np.zeros((3, 48, 48, 1), np.uint8), 2)

@@ -187,3 +187,11 @@ def test_the_real_validation_subset():
     assert faces["easy"].sum() < faces["medium"].sum() < faces["hard"].sum()
     assert faces["perceived_skin"].notna().sum() > 1000
     assert set(faces["perceived_skin"].dropna()) <= {"I", "II", "III", "IV", "V", "VI", "Not Sure"}
+
+
+def test_a_truncated_mat_file_is_named(tmp_path):
+    root = write_fake_wider(tmp_path / "w")
+    mat = root / "ground_truth" / "wider_easy_val.mat"
+    mat.write_bytes(mat.read_bytes()[:100])
+    with pytest.raises(DataLayoutError, match=r"wider_easy_val.mat .*truncated.*Download it again"):
+        load_wider_face_val(root)

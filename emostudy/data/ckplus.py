@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from emostudy._validation import check_path
 from emostudy.assets import DATA_SOURCES, dataset_path
 from emostudy.data.classes import CKPLUS_CLASSES
 from emostudy.data.faceset import FaceSet
@@ -18,6 +18,12 @@ from emostudy.errors import DataLayoutError, DataNotFoundError
 NAME = "CK+"
 FILE_PATTERN = re.compile(r"^S(\d+)_(\d+)_(\d+)\.(png|jpe?g|bmp)$", re.IGNORECASE)
 EXPECTED = "S<subject>_<sequence>_<frame>.png (for example S010_004_00000018.png)"
+
+
+def subject_id(digits: str) -> str:
+    """The canonical subject id of a file name's subject digits: ``"10"`` and ``"010"`` are
+    ``"S010"`` (CK+ numbers subjects with three digits; one person must be one subject)."""
+    return f"S{int(digits):03d}"
 
 
 def load_ckplus(path: str | os.PathLike | None = None, *, progress: bool = True) -> FaceSet:
@@ -35,7 +41,9 @@ def load_ckplus(path: str | os.PathLike | None = None, *, progress: bool = True)
     -------
     FaceSet
         Named ``"CK+"``, sorted by class then file name; meta columns ``usage`` (``"all"``),
-        ``source``, ``subject`` (e.g. ``"S010"``), ``sequence`` (int) and ``frame`` (int).
+        ``source``, ``subject`` (e.g. ``"S010"``; zero-padded to three digits, so ``S10_...`` and
+        ``S010_...`` files are the same subject, see :func:`subject_id`), ``sequence`` (int) and
+        ``frame`` (int).
 
     Raises
     ------
@@ -47,7 +55,7 @@ def load_ckplus(path: str | os.PathLike | None = None, *, progress: bool = True)
     if path is None:
         root = dataset_path("ckplus")
     else:
-        root = Path(path).expanduser()
+        root = check_path("path", path)
         if not root.is_dir():
             raise DataNotFoundError(
                 f"CK+ not found at {root}. Get it from {DATA_SOURCES['ckplus']}."
@@ -66,7 +74,13 @@ def load_ckplus(path: str | os.PathLike | None = None, *, progress: bool = True)
                 f"{', '.join(CKPLUS_CLASSES)} (any letter case). Rename or remove it."
             )
         label = CKPLUS_CLASSES.index(name)
-        for file in sorted(e for e in class_dir.iterdir() if not e.name.startswith(".")):
+        entries = sorted(e for e in class_dir.iterdir() if not e.name.startswith("."))
+        if not entries:
+            raise DataLayoutError(
+                f"CK+ class folder {class_dir} is empty. Put its images there, or remove the "
+                "folder."
+            )
+        for file in entries:
             match = FILE_PATTERN.match(file.name)
             if not file.is_file() or match is None or file.suffix.lower() not in IMAGE_EXTENSIONS:
                 raise DataLayoutError(
@@ -74,7 +88,15 @@ def load_ckplus(path: str | os.PathLike | None = None, *, progress: bool = True)
                     "or remove it."
                 )
             subject, sequence, frame = match.group(1, 2, 3)
-            rows.append((label, file.name, str(file), f"S{subject}", int(sequence), int(frame)))
+            rows.append(
+                (label, file.name, str(file), subject_id(subject), int(sequence), int(frame))
+            )
+    if not rows:
+        raise DataLayoutError(
+            f"No CK+ images found in {root}: it holds no class folders. Put the class folders "
+            f"({', '.join(CKPLUS_CLASSES)}) of {EXPECTED} images there, or point the path at "
+            "the folder that holds them."
+        )
     files = pd.DataFrame(rows, columns=["label", "name", "source", "subject", "sequence", "frame"])
     files = files.sort_values(["label", "name"], kind="stable").reset_index(drop=True)
     images, kept = read_many(list(files["source"]), progress=progress, desc="Reading CK+")

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from emostudy._validation import check_path
 from emostudy.assets import DATA_SOURCES, dataset_path
 from emostudy.data.classes import FER_CLASSES, FER_USAGES, IMAGE_SIZE
 from emostudy.data.faceset import FaceSet
@@ -95,6 +96,18 @@ def _load(
     (seeded); in the folder layout only the kept files are read."""
     usages = normalize_usages(usage)
     root = _resolve(path)
+    faceset = _load_root(root, usages, progress, per_class, seed)
+    if len(faceset) == 0:
+        raise DataLayoutError(
+            f"No {', '.join(usages)} images found in {root}: the data set there is empty. Put "
+            f"the FER-2013 files there, or point the path at the folder that holds them. {LAYOUTS}"
+        )
+    return faceset
+
+
+def _load_root(
+    root: Path, usages: tuple[str, ...], progress: bool, per_class: int | None, seed: int
+) -> FaceSet:
     if root.is_file():
         if root.suffix.lower() != ".csv":
             raise DataLayoutError(f"{root} is neither a folder nor a .csv file. {LAYOUTS}")
@@ -113,6 +126,11 @@ def normalize_usages(usage: str | Sequence[str] | None) -> tuple[str, ...]:
     """The requested usages as a tuple in protocol order (any letter case accepted)."""
     if usage is None:
         return FER_USAGES
+    if not isinstance(usage, str | Sequence) or isinstance(usage, bytes):
+        raise InvalidInputError(
+            f"usage must be a usage name or a list of them ({', '.join(FER_USAGES)}), got "
+            f"{usage!r} ({type(usage).__name__})."
+        )
     requested = [usage] if isinstance(usage, str) else list(usage)
     by_lower = {name.lower(): name for name in FER_USAGES}
     unknown = [value for value in requested if str(value).lower() not in by_lower]
@@ -128,7 +146,7 @@ def normalize_usages(usage: str | Sequence[str] | None) -> tuple[str, ...]:
 def _resolve(path: str | os.PathLike | None) -> Path:
     if path is None:
         return dataset_path("fer2013")
-    root = Path(path).expanduser()
+    root = check_path("path", path)
     if not root.exists():
         raise DataNotFoundError(
             f"FER-2013 not found at {root}. Get it from {DATA_SOURCES['fer2013']}."
@@ -161,7 +179,13 @@ def _list_folders(root: Path, usages: tuple[str, ...]) -> pd.DataFrame:
                     f"class folders ({', '.join(FER_CLASSES)}). Move or delete it."
                 )
             label = _class_index(class_dir)
-            for file in _visible(class_dir):
+            entries = _visible(class_dir)
+            if not entries:
+                raise DataLayoutError(
+                    f"Class folder {class_dir} is empty. Put its images there, or remove the "
+                    "folder."
+                )
+            for file in entries:
                 if not file.is_file() or file.suffix.lower() not in IMAGE_EXTENSIONS:
                     raise DataLayoutError(
                         f"Unexpected entry {file} in class folder {class_dir}: class folders must "
@@ -218,7 +242,8 @@ def _load_csv(csv_path: Path, usages: tuple[str, ...], progress: bool) -> FaceSe
     """Parse fer2013.csv, validating every row kept (1-based line numbers in messages)."""
     rows: list[tuple[int, int, str, str]] = []  # line, label, usage, pixels
     by_lower = {name.lower(): name for name in FER_USAGES}
-    with open(csv_path, newline="", encoding="utf-8") as handle:
+    # utf-8-sig: a CSV saved by Excel starts with a byte-order mark, glued to the first column name
+    with open(csv_path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None:
@@ -249,6 +274,11 @@ def _load_csv(csv_path: Path, usages: tuple[str, ...], progress: bool) -> FaceSe
                 raise _row_error(csv_path, line, f"emotion '{emotion}' is not an integer in 0..6")
             if usage_value in usages:
                 rows.append((line, int(emotion), usage_value, row[i_pixels]))
+    if not rows:
+        raise DataLayoutError(
+            f"{csv_path} has no rows of usage {', '.join(usages)} (it holds a header and "
+            f"{reader.line_num - 1} other lines). Use the full original {CSV_NAME}."
+        )
     images = np.empty((len(rows), IMAGE_SIZE, IMAGE_SIZE, 1), dtype=np.uint8)
     for position, (line, _, _, pixels) in enumerate(rows):
         images[position, :, :, 0] = _parse_pixels(pixels, csv_path, line)
@@ -280,7 +310,9 @@ def _parse_pixels(text: str, csv_path: Path, line: int) -> np.ndarray:
         tokens = text.split()
         non_integer = [token for token in tokens if not token.lstrip("-").isdigit()]
         if non_integer:
-            what = f"pixel value '{non_integer[0]}' is not an integer"
+            what = f"pixel value '{_start(non_integer[0])}' is not an integer"
+            if "," in text:
+                what += " (pixels must be separated by spaces, not commas)"
         else:
             what = f"{len(tokens)} pixel values instead of {N_PIXELS} (48x48)"
         raise _row_error(csv_path, line, what)
@@ -288,6 +320,11 @@ def _parse_pixels(text: str, csv_path: Path, line: int) -> np.ndarray:
         outside = values[(values < 0) | (values > 255)][0]
         raise _row_error(csv_path, line, f"pixel value {outside} is outside 0..255")
     return values.astype(np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE)
+
+
+def _start(text: str, length: int = 24) -> str:
+    """The start of a long field, for messages (a pixels field is about 9 KB)."""
+    return text if len(text) <= length else f"{text[:length]}... ({len(text)} characters)"
 
 
 def _row_error(csv_path: Path, line: int, what: str) -> DataLayoutError:

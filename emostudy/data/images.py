@@ -6,14 +6,19 @@ import os
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import cv2
 import numpy as np
 from tqdm import tqdm
 
+from emostudy._validation import check_path
 from emostudy.data.classes import IMAGE_SIZE
-from emostudy.errors import CorruptImageError, DataLayoutError, DataNotFoundError
+from emostudy.errors import (
+    CorruptImageError,
+    DataLayoutError,
+    DataNotFoundError,
+    InvalidInputError,
+)
 
 #: File name extensions read as images (lower case).
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
@@ -43,11 +48,15 @@ def read_gray(path: str | os.PathLike) -> np.ndarray:
     DataLayoutError
         If the image is not 48x48 pixels.
     """
-    path = Path(path)
+    path = check_path("path", path)
+    if path.is_dir():
+        raise InvalidInputError(
+            f"{path} is a folder, not an image file. Pass the path of one image inside it."
+        )
     try:
         buffer = np.fromfile(path, dtype=np.uint8)
     except FileNotFoundError:
-        raise DataNotFoundError(f"Image file not found: {path}.") from None
+        raise DataNotFoundError(f"Image file not found: {path}. Check the path.") from None
     except OSError as error:
         raise CorruptImageError(f"Cannot read image file {path}: {error}.") from None
     image = None

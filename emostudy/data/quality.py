@@ -8,8 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from emostudy.data.classes import FER_USAGES
+from emostudy._validation import check_number
+from emostudy.data.classes import FER_USAGES, IMAGE_SIZE
 from emostudy.data.faceset import FaceSet
+from emostudy.errors import InvalidInputError
 
 DUPLICATE_COLUMNS = ["group", "index", "usage", "label", "source"]
 
@@ -70,7 +72,15 @@ def audit(faceset: FaceSet, *, blank_std: float = 2.0) -> QualityReport:
         The images to audit.
     blank_std
         Images whose pixel standard deviation (gray levels, 0..255 scale) is below this are blank.
+
+    An empty FaceSet gives a report of empty tables (and zero counts).
     """
+    if not isinstance(faceset, FaceSet):
+        raise InvalidInputError(
+            f"audit takes a FaceSet (from load_fer2013, load_ckplus...), got "
+            f"{type(faceset).__name__}."
+        )
+    blank_std = check_number("blank_std", blank_std, low=0.0)
     names = np.asarray(faceset.class_names, dtype=object)
     frame = pd.DataFrame(
         {
@@ -119,7 +129,7 @@ def _groups_with_many(duplicates: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 def _blank(faceset: FaceSet, frame: pd.DataFrame, blank_std: float) -> pd.DataFrame:
-    flat = faceset.images.reshape(len(faceset), -1)
+    flat = faceset.images.reshape(len(faceset), IMAGE_SIZE * IMAGE_SIZE)
     chunks = [flat[i : i + 4096].std(axis=1, dtype=np.float64) for i in range(0, len(flat), 4096)]
     std = np.concatenate(chunks) if chunks else np.zeros(0)
     blank = frame[std < blank_std].assign(std=std[std < blank_std])

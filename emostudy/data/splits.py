@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
+from emostudy._validation import check_int, check_number
 from emostudy.data.faceset import FaceSet
 from emostudy.errors import InvalidInputError
 
@@ -23,10 +24,10 @@ def train_validation_split(
         FaceSets with about ``(1 - validation_fraction) * N`` and ``validation_fraction * N``
         images, each class in the same proportion as in ``faceset``.
     """
-    if not 0.0 < validation_fraction < 1.0:
-        raise InvalidInputError(
-            f"validation_fraction must lie strictly between 0 and 1, got {validation_fraction}."
-        )
+    _check_faceset(faceset)
+    validation_fraction = check_number(
+        "validation_fraction", validation_fraction, low=0.0, high=1.0, low_open=True, high_open=True
+    )
     positions = np.arange(len(faceset))
     try:
         train, validation = train_test_split(
@@ -56,6 +57,8 @@ def subject_folds(
     list of (train_positions, test_positions)
         ``n_splits`` pairs of sorted int64 position arrays into ``faceset``.
     """
+    _check_faceset(faceset)
+    n_splits = check_int("n_splits", n_splits, minimum=2)
     if group_column not in faceset.meta.columns:
         raise InvalidInputError(
             f"{faceset.name} has no '{group_column}' column to group by; columns: "
@@ -67,6 +70,13 @@ def subject_folds(
         raise InvalidInputError(
             f"subject_folds needs 2 <= n_splits <= number of groups; got n_splits={n_splits} and "
             f"{n_groups} distinct '{group_column}' values in {faceset.name}."
+        )
+    largest = int(np.bincount(faceset.labels).max())
+    if n_splits > largest:
+        raise InvalidInputError(
+            f"subject_folds: n_splits={n_splits} is more than the images of any class in "
+            f"{faceset.name} (the largest class has {largest}), so no fold can be stratified. "
+            f"Use n_splits <= {largest}, or more images."
         )
     splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     return [
@@ -80,14 +90,22 @@ def sample_per_class(faceset: FaceSet, n_per_class: int, *, seed: int = 0) -> Fa
 
     Classes with fewer images keep them all; the original order is preserved.
     """
+    _check_faceset(faceset)
+    n_per_class = check_int("n_per_class", n_per_class, minimum=1)
     frame = pd.DataFrame({"usage": faceset.meta["usage"], "label": faceset.labels})
     return faceset.subset(positions_per_class(frame, n_per_class, seed))
 
 
+def _check_faceset(faceset: object) -> None:
+    if not isinstance(faceset, FaceSet):
+        raise InvalidInputError(
+            f"Expected a FaceSet (from load_fer2013, load_ckplus...), got {type(faceset).__name__}."
+        )
+
+
 def positions_per_class(frame: pd.DataFrame, per_class: int, seed: int) -> np.ndarray:
     """Sorted positions keeping at most ``per_class`` rows per (usage, label), seeded."""
-    if per_class < 1:
-        raise InvalidInputError(f"per_class must be a positive integer, got {per_class}.")
+    per_class = check_int("per_class", per_class, minimum=1)
     rng = np.random.default_rng(seed)
     keep = []
     for _, positions in frame.groupby(["usage", "label"], sort=True).indices.items():

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from emostudy._validation import check_path
 from emostudy.assets import DATA_SOURCES, dataset_path
 from emostudy.errors import DataLayoutError, DataNotFoundError, InvalidInputError
 
@@ -193,8 +194,17 @@ def read_wider_keep_lists(ground_truth: str | os.PathLike) -> dict[str, dict[str
             f"WIDER FACE evaluation files not found: {', '.join(missing)}. They come with the "
             "official evaluation code (eval_tools/ground_truth/) on the WIDER FACE site."
         )
+    mats = {}
+    for name, p in paths.items():
+        try:
+            mats[name] = loadmat(str(p))
+        except Exception as error:  # scipy raises OSError, ValueError, TypeError... on bad files
+            raise DataLayoutError(
+                f"Cannot read {p} ({type(error).__name__}: {error}): it is truncated or not a "
+                "MATLAB file. Download it again with the official evaluation code "
+                "(eval_tools/ground_truth/) from the WIDER FACE site."
+            ) from None
     try:
-        mats = {name: loadmat(str(p)) for name, p in paths.items()}
         events = [_cell_str(e) for e in mats["face"]["event_list"].ravel()]
         table: dict[str, dict[str, object]] = {}
         for e, event in enumerate(events):
@@ -236,7 +246,7 @@ def load_wider_face_val(
     if path is None:
         root = dataset_path("wider_face_val")
     else:
-        root = Path(path).expanduser()
+        root = check_path("path", path)
         if not root.is_dir():
             raise DataNotFoundError(
                 f"WIDER FACE validation data not found at {root}. Get it from "
