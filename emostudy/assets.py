@@ -9,7 +9,8 @@ Two settings, both environment variables, are the only places paths come from:
 ``EMOSTUDY_CACHE``
     Folder for downloaded model weights. Default: the user cache folder
     (``~/.cache/emostudy`` on Linux). It can be pre-seeded by copying files into it; a file whose
-    SHA-256 matches the registry is used as is and never downloaded again.
+    SHA-256 matches the registry is used as is and never downloaded again; a file whose hash does
+    not match is moved aside (``<name>.damaged``) and downloaded again.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import platformdirs
 
-from emostudy.errors import DataNotFoundError, ModelNotFoundError
+from emostudy.errors import DataNotFoundError, ModelNotFoundError, SettingsError
 
 DATA_ENV = "EMOSTUDY_DATA"
 CACHE_ENV = "EMOSTUDY_CACHE"
@@ -76,11 +77,29 @@ def dataset_path(name: str) -> Path:
 
 
 def cache_dir() -> Path:
-    """The model cache folder: ``$EMOSTUDY_CACHE`` if set, else the user cache dir. Created."""
+    """The model cache folder: ``$EMOSTUDY_CACHE`` if set, else the user cache dir. Created.
+
+    Raises
+    ------
+    SettingsError
+        If the path is an existing file, or the folder cannot be created.
+    """
     value = os.environ.get(CACHE_ENV)
     path = Path(value).expanduser() if value else Path(platformdirs.user_cache_dir("emostudy"))
     path = path.resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    source = f"the {CACHE_ENV} setting" if value else "the default model cache"
+    if path.exists() and not path.is_dir():
+        raise SettingsError(
+            f"{source.capitalize()} points at {path}, which is a file, not a folder. Set "
+            f"{CACHE_ENV} to a folder (it is created if absent), e.g. ~/.cache/emostudy."
+        )
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a parent is a file, no permission, read-only file system
+        raise SettingsError(
+            f"Cannot create the model cache folder {path} ({source}): {error.strerror or error}. "
+            f"Set {CACHE_ENV} to a folder you can write to."
+        ) from None
     return path
 
 
@@ -140,6 +159,7 @@ def fetch_model(name: str) -> Path:
         raise ModelNotFoundError(f"Unknown model file '{name}'. Known model files: {known}.")
     entry = MODEL_REGISTRY[name]
     target = cache_dir() / name
+    damaged = _set_aside_if_damaged(target, entry.sha256)
     try:
         return Path(
             pooch.retrieve(
@@ -151,11 +171,37 @@ def fetch_model(name: str) -> Path:
             )
         )
     except Exception as error:  # network errors, HTTP errors, hash mismatch
+        if damaged is not None:
+            raise ModelNotFoundError(
+                f"The cached model file {target} has the wrong SHA-256: found {damaged[1]}, "
+                f"expected {entry.sha256}. It is damaged or another version, so it was moved to "
+                f"{damaged[0]}. Downloading it again from {entry.url} failed "
+                f"({type(error).__name__}: {error}). Download it by hand, check it with "
+                f"`sha256sum`, and copy it to {target}; or set {CACHE_ENV} to a folder that "
+                "holds the right file."
+            ) from None
         raise ModelNotFoundError(
             f"Model file '{name}' is not in the cache ({target}) and could not be downloaded from "
             f"{entry.url} ({type(error).__name__}: {error}). Download it by hand and copy it to "
             f"{target}, or set {CACHE_ENV} to a folder that holds it (SHA-256 {entry.sha256})."
         ) from None
+
+
+def _set_aside_if_damaged(target: Path, expected: str) -> tuple[Path, str] | None:
+    """Move a cached file whose SHA-256 is not ``expected`` to ``<name>.damaged``.
+
+    Returns the new path and the hash found, or ``None`` when the file is absent or sound.
+    """
+    if not target.is_file():
+        return None
+    import pooch
+
+    found = pooch.file_hash(str(target), alg="sha256")
+    if found == expected:
+        return None
+    quarantine = target.with_name(target.name + ".damaged")
+    target.replace(quarantine)
+    return quarantine, found
 
 
 def seed_cache(folder: str | os.PathLike) -> list[Path]:
@@ -164,7 +210,9 @@ def seed_cache(folder: str | os.PathLike) -> list[Path]:
     Used by tests and CI to work offline (``seed_cache("../shared/models")``). Files already in the
     cache are left alone; hashes are checked later, by :func:`fetch_model`.
     """
-    folder = Path(folder)
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise DataNotFoundError(f"seed_cache: {folder} is not a folder of model files.")
     copied = []
     for name in MODEL_REGISTRY:
         source, target = folder / name, cache_dir() / name

@@ -31,3 +31,7 @@ class ModelNotFoundError(EmostudyError, FileNotFoundError):
 
 class InvalidInputError(EmostudyError, ValueError):
     """An array or argument has the wrong shape, dtype or value range."""
+
+
+class SettingsError(EmostudyError, ValueError):
+    """A setting (``EMOSTUDY_DATA``, ``EMOSTUDY_CACHE``) points at something that cannot be used."""

@@ -81,3 +81,33 @@ def test_seeding_from_shared_models_matches_every_registered_hash(empty_cache):
     assert {p.name for p in copied} == set(assets.MODEL_REGISTRY)
     for name in assets.MODEL_REGISTRY:
         assert assets.fetch_model(name) == assets.cache_dir() / name
+
+
+def test_a_cached_file_with_the_wrong_hash_is_named_and_moved_aside(empty_cache, monkeypatch):
+    name = "face_detection_yunet_2023mar.onnx"
+    expected = hashlib.sha256(b"good").hexdigest()
+    fake = assets.ModelFile("http://127.0.0.1:9/unreachable.onnx", expected)
+    monkeypatch.setitem(assets.MODEL_REGISTRY, name, fake)
+    target = assets.cache_dir() / name
+    target.write_bytes(b"tampered")
+    with pytest.raises(ModelNotFoundError) as error:
+        assets.fetch_model(name)
+    message = str(error.value)
+    found = hashlib.sha256(b"tampered").hexdigest()
+    assert "wrong SHA-256" in message and f"found {found}" in message
+    assert f"expected {expected}" in message and "sha256sum" in message
+    assert not target.exists()
+    assert (empty_cache / f"{name}.damaged").read_bytes() == b"tampered"
+
+
+def test_a_cache_setting_that_points_at_a_file_is_named(tmp_path, monkeypatch):
+    from emostudy.errors import SettingsError
+
+    afile = tmp_path / "cache.txt"
+    afile.write_text("not a folder")
+    monkeypatch.setenv("EMOSTUDY_CACHE", str(afile))
+    with pytest.raises(SettingsError, match=r"EMOSTUDY_CACHE setting points at .*cache.txt.*file"):
+        assets.cache_dir()
+    monkeypatch.setenv("EMOSTUDY_CACHE", str(afile / "below"))
+    with pytest.raises(SettingsError, match="Cannot create the model cache folder"):
+        assets.cache_dir()
