@@ -90,7 +90,7 @@ def cache_dir() -> Path:
     source = f"the {CACHE_ENV} setting" if value else "the default model cache"
     if path.exists() and not path.is_dir():
         raise SettingsError(
-            f"{source.capitalize()} points at {path}, which is a file, not a folder. Set "
+            f"{source[0].upper()}{source[1:]} points at {path}, which is a file, not a folder. Set "
             f"{CACHE_ENV} to a folder (it is created if absent), e.g. ~/.cache/emostudy."
         )
     try:
