@@ -214,3 +214,14 @@ def test_import_emostudy_is_light_and_exposes_the_recognizer():
     code = "import sys, emostudy; print('tensorflow' in sys.modules, 'cv2' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]
+
+
+def test_the_fer_package_pipeline_answers_in_our_terms():
+    pytest.importorskip("fer")
+    from emostudy.recognition import FerPipeline
+
+    faces = FerPipeline()(demo_image())
+    assert len(faces) == 1 and faces[0].emotion == "happy"
+    assert faces[0].probabilities.shape == (7,) and faces[0].score == 1.0
+    x, y, w, h = faces[0].box
+    assert abs(x - ASTRONAUT_FACE[0]) < 30 and abs(y - ASTRONAUT_FACE[1]) < 30

@@ -19,6 +19,7 @@ from emostudy.recognition.engines import (
     create_engine,
 )
 from emostudy.recognition.export import PARITY_TOLERANCE, export_onnx, export_tflite, parity
+from emostudy.recognition.peers import FerPipeline
 from emostudy.recognition.recognizer import (
     DEFAULT_DETECTOR,
     OPERATING_THRESHOLDS,
@@ -50,6 +51,7 @@ __all__ = [
     "EmotionRecognizer",
     "FaceEmotion",
     "FaceTracker",
+    "FerPipeline",
     "FrameResult",
     "KerasEngine",
     "OnnxEngine",

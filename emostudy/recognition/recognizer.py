@@ -73,7 +73,8 @@ class EmotionRecognizer:
         How the model runs: ``"auto"`` (ONNX Runtime when an export exists, else a compiled
         ``tf.function``) or one of :data:`emostudy.recognition.engines.ENGINES`.
     max_side
-        Longest side of the image the detector sees (``None``: full resolution).
+        Longest side of the image the detector sees, in pixels (never more than the detector's
+        own limit; ``None``: the detector's own). Faces are cropped from the full image.
     """
 
     def __init__(
@@ -99,7 +100,8 @@ class EmotionRecognizer:
             self.detector = create_detector(
                 detector, **self._detector_settings(detector, min_score)
             )
-            if max_side is not None:
+            own = self.detector.max_side
+            if max_side is not None and (own is None or int(max_side) < own):
                 self.detector.max_side = int(max_side)
         else:
             raise InvalidInputError(
