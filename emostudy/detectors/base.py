@@ -262,6 +262,8 @@ class FaceDetector(ABC):
             factor = self.max_side / max(bgr.shape[:2])
             size = (max(1, round(bgr.shape[1] * factor)), max(1, round(bgr.shape[0] * factor)))
             bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
+            if min(bgr.shape[:2]) < MIN_IMAGE_SIDE:  # a thin strip shrunk below any face
+                return []
         faces = self._detect(bgr)
         if factor != 1.0:
             faces = [face.scaled(1.0 / factor) for face in faces]

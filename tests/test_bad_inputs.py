@@ -1,0 +1,723 @@
+"""Every public entry point through the same kinds of bad input, under a memory cap (issue 12).
+
+Each row of the table is a :class:`Case`: a call on one entry point with one kind of bad input
+(wrong type, wrong shape, empty, tiny or huge image, out-of-range or non-finite setting, a folder
+for a file, a missing or corrupt file), and what must happen: either an ``emostudy.errors`` class
+whose message contains the words that name the fix, or a normal return that passes a check (a
+3x3 image has no faces, an empty batch gives ``(0, 7)`` probabilities...).
+
+All rows run in one worker process (``python -m tests.test_bad_inputs``) whose address space is
+capped with ``RLIMIT_AS`` before TensorFlow, dlib or ONNX Runtime load, so a call that allocates
+without bound fails there instead of taking the machine down; the worker also records the peak
+resident memory of each row (the kernel's high-water mark, reset before the row), which may rise
+at most :data:`RSS_GROWTH_CAP_GB` above its level when the row starts. If the worker
+dies (a native abort when the cap is hit), that row fails and a new worker carries on after it.
+
+To add a public function: write its rows in a ``*_cases()`` function below and add that function
+to :data:`CASE_GROUPS`. Detectors join by registration: every name in ``available_detectors()``
+gets the input and size rows automatically, and must have out-of-range settings in
+:data:`BAD_SETTINGS`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_MODELS = ROOT.parent / "shared" / "models"
+#: Address-space cap of the worker (virtual memory: TensorFlow and every detector loaded take
+#: about 3.5 GB of it before any call).
+ADDRESS_SPACE_CAP_GB = 10
+#: How far the worker's resident memory may rise above its level at the start of a row, during it
+#: (an 8000x6000 photo is 0.14 GB; detectors shrink it to their max_side first).
+RSS_GROWTH_CAP_GB = 1.5
+#: Settings of the detectors used in the rows (MMOD on a small side: seconds per image otherwise).
+TEST_SETTINGS = {"dlib_mmod": {"upsample": 0, "max_side": 360}}
+
+#: Out-of-range or wrongly typed settings for each registered detector, and the words that must
+#: appear in the error. A new detector must add its own.
+BAD_SETTINGS: dict[str, list[tuple[dict[str, Any], str]]] = {
+    "haar": [
+        ({"scale_factor": 1.0}, "scale_factor must lie in (1, inf)"),
+        ({"min_neighbors": "3"}, "min_neighbors must be an integer"),
+        ({"min_size": 24}, "min_size must be a (width, height) pair"),
+    ],
+    "dlib_hog": [
+        ({"upsample": -1}, "upsample must be an integer >= 0"),
+        ({"adjust_threshold": float("inf")}, "adjust_threshold must be a finite number"),
+    ],
+    "dlib_mmod": [
+        ({"upsample": 10}, "upsample must be an integer >= 0 and <= 3"),
+        ({"score_threshold": "0"}, "score_threshold must be a number"),
+    ],
+    "mtcnn": [
+        ({"thresholds": (-1, -1, -1)}, "thresholds[0] must lie in [0, 1]"),
+        ({"thresholds": (2, 2, 2)}, "thresholds[0] must lie in [0, 1]"),
+        ({"thresholds": 0.5}, "thresholds must be a sequence of 3 numbers"),
+        ({"nms_thresholds": (0.5, 0.7, 0.7, 1.2)}, "nms_thresholds[3] must lie in (0, 1]"),
+        ({"scale_factor": 1.5}, "scale_factor must lie in (0, 1)"),
+        ({"min_face_size": 5}, "min_face_size must be an integer >= 12"),
+    ],
+    "ssd": [
+        ({"confidence_threshold": 1.5}, "confidence_threshold must lie in [0, 1]"),
+        ({"input_size": 300}, "input_size must be a (width, height) pair"),
+    ],
+    "yunet": [
+        ({"score_threshold": "0.5"}, "score_threshold must be a number"),
+        ({"score_threshold": float("nan")}, "score_threshold must be a finite number"),
+        ({"input_size": 320}, "input_size must be a (width, height) pair"),
+        ({"nms_threshold": 0.0}, "nms_threshold must lie in (0, 1]"),
+        ({"top_k": 0}, "top_k must be an integer >= 1"),
+    ],
+    "blazeface_short": [
+        ({"min_score": -0.1}, "min_score must lie in [0, 1]"),
+        ({"model": "tiny"}, "model must be one of 'short', 'full'"),
+    ],
+    "blazeface_full": [({"nms_threshold": 2}, "nms_threshold must lie in (0, 1]")],
+    "retinaface": [
+        ({"score_threshold": -1}, "score_threshold must lie in [0, 1]"),
+        ({"top_k": 2.5}, "top_k must be an integer"),
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row: ``call(ctx)`` must raise ``raises`` with every string of ``words`` in its message,
+    or, when ``raises`` is None, return a value that ``check`` accepts (it raises otherwise)."""
+
+    id: str
+    call: Callable[[Context], Any]
+    raises: type[Exception] | None = None
+    words: tuple[str, ...] = ()
+    check: Callable[[Any], None] | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# the context every row gets: a folder of bad files and the detectors, made once in the worker
+
+
+class Context:
+    """Bad files in a temporary folder, and detectors created on first use."""
+
+    def __init__(self, folder: Path) -> None:
+        import cv2
+
+        from tests.data_fixtures import fake_fer_csv_rows, write_fake_fer_folder, write_fer_csv
+        from tests.test_data_wider import write_fake_wider
+
+        self.tmp = folder
+        self.missing = folder / "no_such_file.jpg"
+        self.folder = folder / "a_folder"
+        self.folder.mkdir()
+        self.corrupt = folder / "corrupt.jpg"
+        self.corrupt.write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG")
+        self.empty_file = folder / "empty.png"
+        self.empty_file.write_bytes(b"")
+        self.face_png = folder / "face.png"
+        cv2.imwrite(str(self.face_png), np.random.default_rng(0).integers(0, 256, (48, 48)))
+        self.header_only = write_fer_csv(folder / "header_only.csv", [])
+        self.bom_csv = write_fer_csv(folder / "bom.csv", fake_fer_csv_rows())
+        self.bom_csv.write_bytes(b"\xef\xbb\xbf" + self.bom_csv.read_bytes())
+        pixels = ",".join(["128"] * 2304)
+        self.comma_csv = write_fer_csv(folder / "comma.csv", [(0, pixels, "Training")])
+        self.fer = folder / "fer2013"
+        write_fake_fer_folder(self.fer)
+        self.empty_ckplus = folder / "ckplus_empty"
+        self.empty_ckplus.mkdir()
+        self.ckplus_empty_class = folder / "ckplus_empty_class"
+        (self.ckplus_empty_class / "fear").mkdir(parents=True)
+        self.wider_truncated = write_fake_wider(folder / "wider_truncated")
+        mat = self.wider_truncated / "ground_truth" / "wider_face_val.mat"
+        mat.write_bytes(mat.read_bytes()[:64])
+        self._detectors: dict[str, Any] = {}
+
+    def detector(self, name: str):
+        from emostudy.detectors import create_detector
+
+        if name not in self._detectors:
+            self._detectors[name] = create_detector(name, **TEST_SETTINGS.get(name, {}))
+        return self._detectors[name]
+
+    @staticmethod
+    def faceset(labels=(0, 0, 0, 1, 1, 1)):
+        import pandas as pd
+
+        from emostudy.data import FaceSet
+
+        n = len(labels)
+        meta = pd.DataFrame(
+            {"usage": ["all"] * n, "source": ["s"] * n, "subject": [f"S{i:03d}" for i in range(n)]}
+        )
+        images = np.random.default_rng(1).integers(0, 256, (n, 48, 48, 1), dtype=np.uint8)
+        return FaceSet(images, np.asarray(labels, np.int64), ("a", "b"), meta, "tiny")
+
+
+@contextlib.contextmanager
+def env(**values: str) -> Iterator[None]:
+    """Set environment variables for the length of one row."""
+    old = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def errors():
+    import emostudy.errors
+
+    return emostudy.errors
+
+
+# --------------------------------------------------------------------------------------------
+# checks of returned values
+
+
+def faces_inside(width: int, height: int, *, none: bool = False) -> Callable[[Any], None]:
+    """A check: a list of Face whose boxes are finite, inside the image and not degenerate."""
+
+    def check(faces):
+        from emostudy.detectors import Face
+
+        assert isinstance(faces, list) and all(isinstance(f, Face) for f in faces), faces
+        if none:
+            assert faces == [], f"expected no faces, got {faces}"
+        for face in faces:
+            x, y, w, h = face.box
+            assert np.isfinite([x, y, w, h, face.score]).all(), face
+            assert x >= 0 and y >= 0 and x + w <= width and y + h <= height, face
+            assert w >= 1 and h >= 1, face
+
+    return check
+
+
+def shape_is(shape: tuple[int, ...]) -> Callable[[Any], None]:
+    def check(value):
+        assert np.shape(value) == shape, f"shape {np.shape(value)} != {shape}"
+
+    return check
+
+
+def is_true(predicate: Callable[[Any], bool], what: str) -> Callable[[Any], None]:
+    def check(value):
+        assert predicate(value), f"{what}: got {value!r}"[:300]
+
+    return check
+
+
+# --------------------------------------------------------------------------------------------
+# the rows, one group per entry point
+
+
+def loader_cases() -> list[Case]:
+    from emostudy.data import load_ckplus, load_fer2013, read_gray
+    from emostudy.data.wider import load_wider_face_val
+
+    e = errors()
+    return [
+        Case("fer2013/wrong-type-path", lambda c: load_fer2013(42), e.InvalidInputError,
+             ("path must be a folder or file path",)),
+        Case("fer2013/missing", lambda c: load_fer2013(c.tmp / "nope"), e.DataNotFoundError,
+             ("not found", "Get it from")),
+        Case("fer2013/folder-without-data", lambda c: load_fer2013(c.folder), e.DataLayoutError,
+             ("no train/ and test/ folders",)),
+        Case("fer2013/image-instead-of-csv", lambda c: load_fer2013(c.face_png),
+             e.DataLayoutError, ("neither a folder nor a .csv file",)),
+        Case("fer2013/empty-csv", lambda c: load_fer2013(c.header_only, progress=False),
+             e.DataLayoutError, ("has no rows", "original fer2013.csv")),
+        Case("fer2013/csv-with-bom", lambda c: load_fer2013(c.bom_csv, progress=False),
+             check=is_true(lambda fs: len(fs) == 9, "the 9 rows load")),
+        Case("fer2013/comma-pixels", lambda c: load_fer2013(c.comma_csv, progress=False),
+             e.DataLayoutError, ("separated by spaces, not commas", "Fix or delete that row")),
+        Case("fer2013/usage-int", lambda c: load_fer2013(c.fer, usage=1), e.InvalidInputError,
+             ("usage must be a usage name",)),
+        Case("fer2013/usage-unknown", lambda c: load_fer2013(c.fer, usage="Test"),
+             e.InvalidInputError, ("valid usages: Training, PublicTest, PrivateTest",)),
+        Case("ckplus/wrong-type-path", lambda c: load_ckplus(3.5), e.InvalidInputError,
+             ("path must be a folder or file path",)),
+        Case("ckplus/missing", lambda c: load_ckplus(c.tmp / "nope"), e.DataNotFoundError,
+             ("Get it from",)),
+        Case("ckplus/file-instead-of-folder", lambda c: load_ckplus(c.face_png),
+             e.DataNotFoundError, ("CK+ not found",)),
+        Case("ckplus/empty", lambda c: load_ckplus(c.empty_ckplus, progress=False),
+             e.DataLayoutError, ("No CK+ images found in", "class folders")),
+        Case("ckplus/empty-class", lambda c: load_ckplus(c.ckplus_empty_class, progress=False),
+             e.DataLayoutError, ("is empty", "remove the folder")),
+        Case("wider/missing", lambda c: load_wider_face_val(c.tmp / "nope"), e.DataNotFoundError,
+             ("Get it from",)),
+        Case("wider/wrong-type-path", lambda c: load_wider_face_val(["a"]), e.InvalidInputError,
+             ("path must be a folder or file path",)),
+        Case("wider/truncated-mat", lambda c: load_wider_face_val(c.wider_truncated),
+             e.DataLayoutError, ("wider_face_val.mat", "truncated", "Download it again")),
+        Case("read_gray/folder", lambda c: read_gray(c.folder), e.InvalidInputError,
+             ("is a folder, not an image file",)),
+        Case("read_gray/missing", lambda c: read_gray(c.missing), e.DataNotFoundError,
+             ("not found", "Check the path")),
+        Case("read_gray/corrupt", lambda c: read_gray(c.corrupt), e.CorruptImageError,
+             ("Re-download",)),
+        Case("read_gray/empty-file", lambda c: read_gray(c.empty_file), e.CorruptImageError,
+             ("0 bytes",)),
+        Case("read_gray/wrong-type", lambda c: read_gray(None), e.InvalidInputError,
+             ("path must be a folder or file path",)),
+    ]  # fmt: skip
+
+
+def audit_and_split_cases() -> list[Case]:
+    from emostudy.data import audit, sample_per_class, subject_folds, train_validation_split
+
+    e = errors()
+    empty = lambda c: c.faceset(labels=())  # noqa: E731
+    return [
+        Case("audit/empty", lambda c: audit(empty(c)).summary(),
+             check=is_true(lambda s: set(s.values()) == {0}, "all counts 0")),
+        Case("audit/wrong-type", lambda c: audit(np.zeros((2, 48, 48, 1), np.uint8)),
+             e.InvalidInputError, ("audit takes a FaceSet",)),
+        Case("audit/negative-blank-std", lambda c: audit(c.faceset(), blank_std=-1),
+             e.InvalidInputError, ("blank_std must lie in [0, inf)",)),
+        Case("audit/nan-blank-std", lambda c: audit(c.faceset(), blank_std=float("nan")),
+             e.InvalidInputError, ("blank_std must be a finite number",)),
+        Case("subject_folds/too-many", lambda c: subject_folds(c.faceset(), n_splits=5),
+             e.InvalidInputError, ("Use n_splits <= 3",)),
+        Case("subject_folds/float", lambda c: subject_folds(c.faceset(), n_splits=2.0),
+             e.InvalidInputError, ("n_splits must be an integer", "Pass int(2.0)")),
+        Case("subject_folds/one", lambda c: subject_folds(c.faceset(), n_splits=1),
+             e.InvalidInputError, ("n_splits must be an integer >= 2",)),
+        Case("subject_folds/no-column", lambda c: subject_folds(c.faceset(), group_column="who"),
+             e.InvalidInputError, ("no 'who' column",)),
+        Case("sample_per_class/float", lambda c: sample_per_class(c.faceset(), 2.5),
+             e.InvalidInputError, ("n_per_class must be an integer",)),
+        Case("sample_per_class/zero", lambda c: sample_per_class(c.faceset(), 0),
+             e.InvalidInputError, ("n_per_class must be an integer >= 1",)),
+        Case("sample_per_class/empty", lambda c: len(sample_per_class(empty(c), 3)),
+             check=is_true(lambda n: n == 0, "no images")),
+        Case("train_validation_split/out-of-range",
+             lambda c: train_validation_split(c.faceset(), 1.5), e.InvalidInputError,
+             ("validation_fraction must lie in (0, 1)",)),
+        Case("train_validation_split/string",
+             lambda c: train_validation_split(c.faceset(), "0.2"), e.InvalidInputError,
+             ("validation_fraction must be a number", "e.g. 0.2")),
+        Case("train_validation_split/wrong-type", lambda c: train_validation_split([1, 2], 0.5),
+             e.InvalidInputError, ("Expected a FaceSet",)),
+    ]  # fmt: skip
+
+
+def detector_cases() -> list[Case]:
+    from emostudy.detectors import available_detectors, create_detector
+
+    e = errors()
+    cases = [
+        Case("create_detector/unknown", lambda c: create_detector("nope"), e.InvalidInputError,
+             ("available: haar",)),
+        Case("create_detector/unknown-setting", lambda c: create_detector("haar", threshold=1),
+             e.InvalidInputError, ("its settings are",)),
+        Case("create_detector/max_side-negative", lambda c: create_detector("haar", max_side=-5),
+             e.InvalidInputError, ("max_side must be an integer >= 16",)),
+        Case("create_detector/max_side-string", lambda c: create_detector("ssd", max_side="big"),
+             e.InvalidInputError, ("max_side must be an integer",)),
+    ]  # fmt: skip
+    for name in available_detectors():
+        for i, (tunables, words) in enumerate(BAD_SETTINGS.get(name, [])):
+            cases.append(
+                Case(
+                    f"{name}/bad-setting-{i}",
+                    lambda c, n=name, t=tunables: create_detector(n, **t),
+                    e.InvalidInputError,
+                    (words,),
+                )
+            )
+    # the inputs every detector takes, checked once per registered detector
+    noise = np.random.default_rng(2).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    inputs: list[tuple[str, Any, dict, type | None, tuple[str, ...], Any]] = [
+        ("list", [[1, 2, 3]], {}, e.InvalidInputError, ("Expected a NumPy uint8 image",), None),
+        ("none", None, {}, e.InvalidInputError, ("The image is None", "check the path"), None),
+        ("float", noise / 255.0, {}, e.InvalidInputError, ("Scale floats",), None),
+        ("nan", np.full((64, 64, 3), np.nan), {}, e.InvalidInputError, ("uint8",), None),
+        ("4-channels", np.zeros((64, 64, 4), np.uint8), {}, e.InvalidInputError,
+         ("Drop the alpha channel",), None),
+        ("4-d", np.zeros((2, 64, 64, 3), np.uint8), {}, e.InvalidInputError,
+         ("(H, W) or (H, W, 3)",), None),
+        ("empty", np.zeros((0, 0, 3), np.uint8), {}, e.InvalidInputError,
+         ("(H, W) or (H, W, 3)",), None),
+        ("bad-color", noise, {"color": "hsv"}, e.InvalidInputError, ("color must be one of",),
+         None),
+        ("gray-as-bgr", noise, {"color": "gray"}, e.InvalidInputError, ("color='bgr'",), None),
+        ("folder", "FOLDER", {}, e.InvalidInputError, ("is a folder, not an image file",), None),
+        ("missing", "MISSING", {}, e.DataNotFoundError, ("Image file not found",), None),
+        ("corrupt", "CORRUPT", {}, e.CorruptImageError, ("not an image",), None),
+        ("tiny-3x3", np.zeros((3, 3, 3), np.uint8), {}, None, (), faces_inside(3, 3, none=True)),
+        ("tiny-8x640", np.zeros((8, 640, 3), np.uint8), {}, None, (),
+         faces_inside(640, 8, none=True)),
+        ("tiny-16x4000", np.zeros((16, 4000, 3), np.uint8), {}, None, (),
+         faces_inside(4000, 16)),
+        ("thumbnail-20x30", np.full((20, 30, 3), 255, np.uint8), {}, None, (),
+         faces_inside(30, 20)),
+        ("huge-8000x6000", huge_image, {}, None, (), faces_inside(8000, 6000)),
+    ]  # fmt: skip
+    paths = {"FOLDER": "folder", "MISSING": "missing", "CORRUPT": "corrupt"}
+    for name in available_detectors():
+        for kind, image, kwargs, raises, words, check in inputs:
+
+            def call(c, n=name, im=image, kw=kwargs):
+                if isinstance(im, str) and im in paths:
+                    im = getattr(c, paths[im])
+                elif callable(im):
+                    im = im()
+                return c.detector(n).detect(im, **kw)
+
+            cases.append(Case(f"{name}/detect-{kind}", call, raises, words, check))
+    cases.append(
+        Case(
+            "mtcnn/zero-thresholds-stay-bounded",
+            lambda c: create_detector("mtcnn", thresholds=(0, 0, 0)).detect(noise_image(480, 360)),
+            check=faces_inside(480, 360),
+        )
+    )
+    return cases
+
+
+def huge_image() -> np.ndarray:
+    """An 8000x6000 photo-sized canvas (144 MB), gray with a noisy square in the middle."""
+    image = np.full((6000, 8000, 3), 128, np.uint8)
+    image[2500:3500, 3500:4500] = np.random.default_rng(3).integers(0, 256, (1000, 1000, 3))
+    return image
+
+
+def noise_image(width: int, height: int) -> np.ndarray:
+    return np.random.default_rng(4).integers(0, 256, (height, width, 3), dtype=np.uint8)
+
+
+def evaluation_cases() -> list[Case]:
+    from emostudy.detectors import box_iou, nms
+    from emostudy.evaluation.detection import detect_all, iou_matrix
+
+    e = errors()
+    boxes = np.array([[0, 0, 10, 10], [5, 5, 10, 10]], float)
+    return [
+        Case("detect_all/one-path", lambda c: detect_all(c.detector("haar"), "photo.jpg"),
+             e.InvalidInputError, ("pass [image]", "detector.detect(image)")),
+        Case("detect_all/one-array", lambda c: detect_all(c.detector("haar"), noise_image(64, 64)),
+             e.InvalidInputError, ("pass [image]",)),
+        Case("detect_all/not-a-detector", lambda c: detect_all("haar", [c.face_png]),
+             e.InvalidInputError, ("see create_detector",)),
+        Case("detect_all/number", lambda c: detect_all(c.detector("haar"), 5),
+             e.InvalidInputError, ("takes a list of images",)),
+        Case("detect_all/empty", lambda c: detect_all(c.detector("haar"), [])[1],
+             check=shape_is((0,))),
+        Case("detect_all/missing-file", lambda c: detect_all(c.detector("haar"), [c.missing]),
+             e.DataNotFoundError, ("Check the path",)),
+        Case("box_iou/6-columns", lambda c: box_iou(np.zeros((2, 6)), boxes),
+             e.InvalidInputError, ("got shape (2, 6)", "boxes_a[:, :4]")),
+        Case("box_iou/flat-8", lambda c: box_iou(np.zeros(8), boxes), e.InvalidInputError,
+             ("got shape (8,)",)),
+        Case("box_iou/nan", lambda c: box_iou([[0, 0, np.nan, 1]], boxes), e.InvalidInputError,
+             ("non-finite",)),
+        Case("box_iou/strings", lambda c: box_iou("abcd", boxes), e.InvalidInputError,
+             ("array of numbers",)),
+        Case("box_iou/empty", lambda c: box_iou(np.zeros((0, 4)), boxes), check=shape_is((0, 2))),
+        Case("nms/6-columns", lambda c: nms(np.zeros((2, 6)), [1, 2]), e.InvalidInputError,
+             ("got shape (2, 6)",)),
+        Case("nms/score-count", lambda c: nms(boxes, [1, 2, 3]), e.InvalidInputError,
+             ("one score per box",)),
+        Case("nms/nan-score", lambda c: nms(boxes, [1, np.nan]), e.InvalidInputError,
+             ("NaN",)),
+        Case("nms/threshold", lambda c: nms(boxes, [1, 2], iou_threshold=1.5),
+             e.InvalidInputError, ("iou_threshold must lie in [0, 1]",)),
+        Case("nms/threshold-string", lambda c: nms(boxes, [1, 2], iou_threshold="0.3"),
+             e.InvalidInputError, ("iou_threshold must be a number",)),
+        Case("nms/top_k", lambda c: nms(boxes, [1, 2], top_k=0), e.InvalidInputError,
+             ("top_k must be an integer >= 1",)),
+        Case("nms/empty", lambda c: nms(np.zeros((0, 4)), []), check=shape_is((0,))),
+        Case("iou_matrix/nan", lambda c: iou_matrix([[0, 0, np.inf, 1]], boxes),
+             e.InvalidInputError, ("non-finite",)),
+    ]  # fmt: skip
+
+
+def prediction_cases() -> list[Case]:
+    from emostudy.models import load_emotion_model, predict_emotions
+
+    e = errors()
+    face = np.random.default_rng(5).integers(0, 256, (48, 48), dtype=np.uint8)
+
+    def blank(c):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            probabilities = predict_emotions(np.zeros((2, 48, 48), np.uint8))
+        return probabilities, [str(w.message) for w in caught]
+
+    return [
+        Case("predict_emotions/empty", lambda c: predict_emotions(np.zeros((0, 48, 48), np.uint8)),
+             check=shape_is((0, 7))),
+        Case("predict_emotions/one-face-with-channel", lambda c: predict_emotions(face[..., None]),
+             check=shape_is((1, 7))),
+        Case("predict_emotions/rgb", lambda c: predict_emotions(np.stack([face] * 3, axis=-1)),
+             e.InvalidInputError, ("Convert them to grayscale",)),
+        Case("predict_emotions/batch-size-0", lambda c: predict_emotions(face, batch_size=0),
+             e.InvalidInputError, ("batch_size must be an integer >= 1",)),
+        Case("predict_emotions/batch-size-negative",
+             lambda c: predict_emotions(face, batch_size=-1), e.InvalidInputError,
+             ("batch_size must be an integer >= 1",)),
+        Case("predict_emotions/float", lambda c: predict_emotions(face / 255.0),
+             e.InvalidInputError, ("uint8", "multiply by 255")),
+        Case("predict_emotions/nan", lambda c: predict_emotions(np.full((48, 48), np.nan)),
+             e.InvalidInputError, ("uint8",)),
+        Case("predict_emotions/wrong-size", lambda c: predict_emotions(np.zeros((2, 64, 64),
+             np.uint8)), e.InvalidInputError, ("resize faces to 48x48",)),
+        Case("predict_emotions/string", lambda c: predict_emotions("face.png"),
+             e.InvalidInputError, ("uint8 NumPy array",)),
+        Case("predict_emotions/not-a-model", lambda c: predict_emotions(face, model="vgg"),
+             e.InvalidInputError, ("load_emotion_model",)),
+        Case("predict_emotions/blank-faces-flagged", blank,
+             check=is_true(lambda r: r[0].shape == (2, 7) and any("blank" in m for m in r[1]),
+                           "a warning names the blank faces")),
+        Case("load_emotion_model/unknown", lambda c: load_emotion_model("nope"),
+             e.ModelNotFoundError, ("available",)),
+    ]  # fmt: skip
+
+
+def cache_cases() -> list[Case]:
+    import hashlib
+
+    from emostudy import assets
+
+    e = errors()
+
+    def damaged(c):
+        cache = c.tmp / "damaged-cache"
+        cache.mkdir(exist_ok=True)
+        name = "face_detection_yunet_2023mar.onnx"
+        (cache / name).write_bytes(b"tampered")
+        entry = assets.MODEL_REGISTRY[name]
+        assets.MODEL_REGISTRY[name] = assets.ModelFile("http://127.0.0.1:9/x.onnx", entry.sha256)
+        try:
+            with env(EMOSTUDY_CACHE=str(cache)):
+                assets.fetch_model(name)
+        finally:
+            assets.MODEL_REGISTRY[name] = entry
+            assert (cache / f"{name}.damaged").is_file() and not (cache / name).exists()
+
+    found = hashlib.sha256(b"tampered").hexdigest()
+    return [
+        Case("fetch_model/unknown", lambda c: assets.fetch_model("nope.onnx"),
+             e.ModelNotFoundError, ("Known model files",)),
+        Case("fetch_model/wrong-hash", damaged, e.ModelNotFoundError,
+             ("wrong SHA-256", f"found {found}", "Download it by hand")),
+        Case("cache_dir/points-at-a-file", lambda c: _with_cache(c.face_png, assets.cache_dir),
+             e.SettingsError, ("which is a file, not a folder", "Set EMOSTUDY_CACHE")),
+        Case("seed_cache/missing", lambda c: assets.seed_cache(c.tmp / "nope"),
+             e.DataNotFoundError, ("not a folder",)),
+        Case("dataset_path/missing", lambda c: _with_data(c.folder, assets.dataset_path,
+             "fer2013"), e.DataNotFoundError, ("EMOSTUDY_DATA", "Get it from")),
+    ]  # fmt: skip
+
+
+def _with_cache(path, function):
+    with env(EMOSTUDY_CACHE=str(path)):
+        return function()
+
+
+def _with_data(path, function, *args):
+    with env(EMOSTUDY_DATA=str(path)):
+        return function(*args)
+
+
+#: Every group of rows. New public functions (the recognizer, the CLI) add their group here.
+CASE_GROUPS = [
+    loader_cases,
+    audit_and_split_cases,
+    detector_cases,
+    evaluation_cases,
+    prediction_cases,
+    cache_cases,
+]
+
+
+def all_cases() -> list[Case]:
+    cases = [case for group in CASE_GROUPS for case in group()]
+    ids = [case.id for case in cases]
+    assert len(ids) == len(set(ids)), "duplicate case ids"
+    return cases
+
+
+# --------------------------------------------------------------------------------------------
+# the worker: runs the rows under the address-space cap, one JSON line per row
+
+
+def _reset_peak_rss() -> None:
+    """Reset the kernel's record of this process's peak resident memory (Linux >= 4.0), so that
+    each row is measured on its own; elsewhere the peak stays the process's peak so far."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _rss_gb(field: str) -> float:
+    """``VmHWM`` (peak resident memory since the last reset) or ``VmRSS`` (now), in GB."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 2**20  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
+
+
+def run_one(case: Case, ctx: Context) -> dict[str, Any]:
+    from emostudy.errors import EmostudyError
+
+    record: dict[str, Any] = {"id": case.id, "error": None, "message": "", "failed_check": None}
+    _reset_peak_rss()
+    rss_before = _rss_gb("VmRSS")
+    start = time.perf_counter()
+    try:
+        value = case.call(ctx)
+    except Exception as error:  # recorded, judged by the parent
+        record["error"] = f"{type(error).__module__}.{type(error).__qualname__}"
+        record["emostudy"] = isinstance(error, EmostudyError)
+        record["classes"] = [f"{k.__module__}.{k.__qualname__}" for k in type(error).__mro__]
+        record["message"] = str(error)
+        if not isinstance(error, EmostudyError):
+            record["message"] += "\n" + "".join(traceback.format_exc(limit=-3))
+    else:
+        if case.check is not None:
+            try:
+                case.check(value)
+            except AssertionError as failure:
+                record["failed_check"] = str(failure) or "check failed"
+    record["seconds"] = time.perf_counter() - start
+    record["peak_rss_gb"] = _rss_gb("VmHWM")
+    record["rss_growth_gb"] = record["peak_rss_gb"] - rss_before
+    return record
+
+
+def worker(out_path: str, skip: int) -> None:
+    """Run the rows from position ``skip`` on, appending one JSON line per row to ``out_path``."""
+    cap = ADDRESS_SPACE_CAP_GB * 2**30
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    warnings.simplefilter("ignore")
+    cases = all_cases()
+    with tempfile.TemporaryDirectory() as folder, open(out_path, "a") as out:
+        ctx = Context(Path(folder))
+        for case in cases[skip:]:
+            out.write(json.dumps({"start": case.id}) + "\n")
+            out.flush()
+            out.write(json.dumps(run_one(case, ctx)) + "\n")
+            out.flush()
+
+
+def run_table(tmp_dir: Path) -> dict[str, dict[str, Any]]:
+    """Run every row in workers; a worker that dies fails its row and the next one resumes."""
+    out = tmp_dir / "outcomes.jsonl"
+    n = len(all_cases())
+    done: dict[str, dict[str, Any]] = {}
+    skip = 0
+    while skip < n:
+        proc = subprocess.run(
+            [sys.executable, "-m", "tests.test_bad_inputs", str(out), str(skip)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        started = None
+        for line in out.read_text().splitlines():
+            record = json.loads(line)
+            if "start" in record:
+                started = record["start"]
+            else:
+                done[record["id"]] = record
+                started = None
+        if proc.returncode == 0:
+            break
+        if started is None:  # died before its first row: set-up failed
+            raise RuntimeError(f"bad-input worker failed to start:\n{proc.stderr[-3000:]}")
+        done[started] = {
+            "id": started,
+            "crashed": f"worker died (exit {proc.returncode}): {proc.stderr[-1500:]}",
+        }
+        skip = len(done)
+    return done
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory):
+    env_ok = os.environ.get("EMOSTUDY_CACHE") or SHARED_MODELS.is_dir()
+    if not env_ok:
+        pytest.skip("no model cache and no ../shared/models to seed one")
+    folder = tmp_path_factory.mktemp("bad-inputs")
+    cache = folder / "model-cache"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EMOSTUDY_CACHE", str(cache))
+        patch.setenv("TQDM_DISABLE", "1")
+        from emostudy import assets
+
+        if SHARED_MODELS.is_dir():
+            assets.seed_cache(SHARED_MODELS)
+        else:
+            pytest.skip("../shared/models is not beside the checkout (detector weights)")
+        start = time.perf_counter()
+        results = run_table(folder)
+        print(f"bad-input table: {len(results)} rows in {time.perf_counter() - start:.1f} s")
+        return results
+
+
+CASES = all_cases()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_bad_input(case: Case, outcomes):
+    record = outcomes.get(case.id)
+    assert record is not None, f"{case.id} did not run"
+    assert "crashed" not in record, record.get("crashed")
+    assert record["rss_growth_gb"] <= RSS_GROWTH_CAP_GB, (
+        f"{case.id}: resident memory rose by {record['rss_growth_gb']:.2f} GB during the call"
+    )
+    if case.raises is None:
+        assert record["error"] is None, f"{case.id} raised {record['error']}: {record['message']}"
+        assert record["failed_check"] is None, record["failed_check"]
+        return
+    expected = f"{case.raises.__module__}.{case.raises.__qualname__}"
+    assert record["error"] is not None, f"{case.id} returned instead of raising {expected}"
+    assert record["emostudy"], f"{case.id}: a foreign {record['error']}: {record['message']}"
+    assert expected in record["classes"], f"{case.id}: {record['error']}, not {expected}"
+    for words in case.words:
+        assert words in record["message"], f"{case.id}: {words!r} not in {record['message']!r}"
+
+
+def test_every_registered_detector_has_out_of_range_settings_in_the_table():
+    from emostudy.detectors import available_detectors
+
+    assert set(available_detectors()) <= set(BAD_SETTINGS)
+    ids = {case.id for case in CASES}
+    for name in available_detectors():
+        assert f"{name}/detect-huge-8000x6000" in ids and f"{name}/detect-tiny-3x3" in ids
+
+
+def test_every_expected_error_is_an_emostudy_error():
+    from emostudy.errors import EmostudyError
+
+    for case in CASES:
+        assert case.raises is None or issubclass(case.raises, EmostudyError), case.id
+        assert case.raises is None or case.words, f"{case.id}: name the words of the fix"
+
+
+if __name__ == "__main__":
+    worker(sys.argv[1], int(sys.argv[2]))
