@@ -493,3 +493,13 @@ def test_box_iou_and_nms_refuse_rows_of_the_wrong_width():
     with pytest.raises(InvalidInputError, match="one score per box"):
         nms(np.zeros((2, 4)), np.ones(3))
     assert box_iou([0, 0, 2, 2], [[0, 0, 2, 2]]).shape == (1, 1)
+
+
+def test_every_detector_class_shrinks_large_photos_by_default():
+    import inspect
+
+    from emostudy.detectors.dlib_mmod import MMOD_MAX_SIDE
+
+    for name, cls in DETECTORS.items():
+        default = inspect.signature(cls.__init__).parameters["max_side"].default
+        assert default == (MMOD_MAX_SIDE if name == "dlib_mmod" else DEFAULT_MAX_SIDE), name

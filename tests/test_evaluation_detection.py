@@ -248,3 +248,15 @@ def test_agreement_between_two_detectors():
     assert agreement(a, b) == (2, 0.8)
     assert agreement(np.zeros((0, 4)), np.zeros((0, 4))) == (0, 1.0)
     assert agreement(a, np.zeros((0, 4))) == (0, 0.0)
+
+
+def test_detect_all_refuses_one_image_instead_of_a_list():
+    from emostudy.detectors import create_detector
+    from emostudy.evaluation.detection import detect_all
+
+    haar = create_detector("haar")
+    for one in ("photo.jpg", np.zeros((64, 64, 3), np.uint8)):
+        with pytest.raises(InvalidInputError, match=r"For one image pass \[image\]"):
+            detect_all(haar, one)
+    detections, seconds = detect_all(haar, [np.zeros((64, 64, 3), np.uint8)])
+    assert len(detections) == 1 and detections[0].shape == (0, 5) and seconds.shape == (1,)

@@ -10,6 +10,13 @@ path, and returns :class:`Face` objects (``box`` ``(x, y, w, h)`` and optional `
 input-image pixels, ``score``), best first. The heavy libraries (dlib, TensorFlow, ONNX Runtime)
 are imported only when a detector that needs them is created.
 
+Every detector behaves the same way at the edges: its boxes are always finite and inside the
+image (one shared check clips them and drops degenerate ones); an image with a side under 16
+pixels has no faces; a photo whose longer side exceeds ``max_side`` (default 2048 pixels, 1024 for
+dlib MMOD) is shrunk to it before detection and the boxes are mapped back, so memory stays bounded
+whatever the photo's size (``max_side=None`` turns this off). Settings are checked for type and
+range when the detector is created.
+
 ========================  ===================================================================
 name                      detector
 ========================  ===================================================================

@@ -64,16 +64,19 @@ class DlibHOGDetector(FaceDetector):
 
     def detect_with_filters(self, image, color: str = "bgr") -> list[tuple[Face, str]]:
         """Like :meth:`detect`, but each face comes with the name of the filter that fired."""
-        from emostudy.detectors.base import as_bgr
+        from emostudy.detectors.base import as_bgr, inside_image
 
         rgb = cv2.cvtColor(as_bgr(image, color), cv2.COLOR_BGR2RGB)
         rects, scores, which = self._detector.run(
             rgb, self._settings["upsample"], self._settings["adjust_threshold"]
         )
-        found = [
-            (make_face(r.left(), r.top(), r.width(), r.height(), s), FILTERS[int(k)])
-            for r, s, k in zip(rects, scores, which, strict=True)
-        ]
+        height, width = rgb.shape[:2]
+        found = []
+        for r, s, k in zip(rects, scores, which, strict=True):
+            face = inside_image(
+                [make_face(r.left(), r.top(), r.width(), r.height(), s)], width, height
+            )
+            found.extend((f, FILTERS[int(k)]) for f in face)
         return sorted(found, key=lambda pair: -pair[0].score)
 
     def _detect(self, bgr: np.ndarray) -> list[Face]:
