@@ -14,9 +14,11 @@ at most :data:`RSS_GROWTH_CAP_GB` above its level when the row starts. If the wo
 dies (a native abort when the cap is hit), that row fails and a new worker carries on after it.
 
 To add a public function: write its rows in a ``*_cases()`` function below and add that function
-to :data:`CASE_GROUPS`. Detectors join by registration: every name in ``available_detectors()``
-gets the input and size rows automatically, and must have out-of-range settings in
-:data:`BAD_SETTINGS`.
+to :data:`CASE_GROUPS` (the recognizer and the ``emostudy`` command have theirs). Detectors join
+by registration: every name in ``available_detectors()`` gets the input and size rows
+automatically, and must have out-of-range settings in :data:`BAD_SETTINGS`. A row that shows a
+gap not yet fixed carries ``known_issue`` (where the gap lies): it is a strict expected failure,
+which fails as soon as the gap is fixed, so that the mark is removed.
 """
 
 from __future__ import annotations
@@ -107,6 +109,8 @@ class Case:
     raises: type[Exception] | None = None
     words: tuple[str, ...] = ()
     check: Callable[[Any], None] | None = None
+    #: A known gap, with where it lies: the row is a strict xfail until the code is fixed.
+    known_issue: str | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -541,7 +545,99 @@ def _with_data(path, function, *args):
         return function(*args)
 
 
-#: Every group of rows. New public functions (the recognizer, the CLI) add their group here.
+def recognizer_cases() -> list[Case]:
+    from emostudy.recognition import EmotionRecognizer
+
+    e = errors()
+    made: dict[str, Any] = {}
+
+    def rec():
+        if "default" not in made:
+            made["default"] = EmotionRecognizer()
+        return made["default"]
+
+    def faces_of(image):
+        return lambda c: rec().recognize(image() if callable(image) else image).faces
+
+    none = is_true(lambda faces: faces == [], "no faces")
+    return [
+        Case("recognizer/tiny-3x3", faces_of(np.zeros((3, 3, 3), np.uint8)), check=none),
+        Case("recognizer/tiny-8x640", faces_of(np.zeros((8, 640, 3), np.uint8)), check=none),
+        Case("recognizer/tiny-16x4000", faces_of(np.zeros((16, 4000, 3), np.uint8)), check=none),
+        Case("recognizer/huge-8000x6000", faces_of(huge_image), check=none),
+        Case("recognizer/missing", lambda c: rec().recognize(c.missing), e.DataNotFoundError,
+             ("Check the path",)),
+        Case("recognizer/folder", lambda c: rec().recognize(c.folder), e.InvalidInputError,
+             ("is a folder",)),
+        Case("recognizer/corrupt", lambda c: rec().recognize(c.corrupt), e.CorruptImageError,
+             ("not an image",)),
+        Case("recognizer/wrong-type", lambda c: rec().recognize([1, 2]), e.InvalidInputError,
+             ("Expected a NumPy uint8 image",)),
+        Case("recognizer/float", lambda c: rec().recognize(np.zeros((64, 64, 3))),
+             e.InvalidInputError, ("Scale floats",)),
+        Case("recognizer/classify-rgb", lambda c: rec().classify(np.zeros((1, 48, 48, 3),
+             np.uint8)), e.InvalidInputError, ("Convert them to grayscale",)),
+        Case("recognizer/classify-empty", lambda c: rec().classify(np.zeros((0, 48, 48),
+             np.uint8)), check=shape_is((0, 7))),
+        Case("recognizer/workers-0", lambda c: list(rec().recognize_files([c.face_png],
+             workers=0)), e.InvalidInputError, ("workers must be >= 1",)),
+        Case("recognizer/unknown-detector", lambda c: EmotionRecognizer(detector="nope"),
+             e.InvalidInputError, ("available: haar",)),
+        Case("recognizer/detector-int", lambda c: EmotionRecognizer(detector=5),
+             e.InvalidInputError, ("detector name or a FaceDetector",)),
+        Case("recognizer/min_score-nan", lambda c: EmotionRecognizer(min_score=float("nan")),
+             e.InvalidInputError, ("min_score must be a finite number",)),
+        Case("recognizer/unknown-engine", lambda c: EmotionRecognizer(engine="nope"),
+             e.InvalidInputError, ("use 'auto' or one of",)),
+        Case("recognizer/unknown-model", lambda c: EmotionRecognizer(model="nope"),
+             e.ModelNotFoundError, ("available",)),
+        Case("recognizer/min_score-string", lambda c: EmotionRecognizer(min_score="0.5"),
+             e.InvalidInputError, ("min_score",),
+             known_issue="recognition/recognizer.py compares min_score before checking its type "
+             "(bare TypeError)"),
+        Case("recognizer/max_side-negative", lambda c: EmotionRecognizer(max_side=-1),
+             e.InvalidInputError, ("max_side",),
+             known_issue="recognition/recognizer.py accepts max_side=-1 and sets it on the "
+             "detector unchecked"),
+    ]  # fmt: skip
+
+
+def cli_cases() -> list[Case]:
+    import io
+
+    def cli(*args: str, where: Callable[[Context], list[str]] | None = None):
+        def call(c):
+            from emostudy.cli import main
+
+            err = io.StringIO()
+            argv = [*args, *(where(c) if where else [])]
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+                code = main(argv)
+            return code, err.getvalue()
+
+        return call
+
+    def exits(code: int, *words: str) -> Callable[[Any], None]:
+        def check(result):
+            got, text = result
+            assert got == code, f"exit code {got}, expected {code}: {text[-300:]}"
+            assert "Traceback" not in text, text[-500:]
+            for word in words:
+                assert word in text, f"{word!r} not in {text[-300:]!r}"
+
+        return check
+
+    return [
+        Case("cli/missing-file", cli(where=lambda c: [str(c.missing)]),
+             check=exits(1, "No such file or folder")),
+        Case("cli/corrupt-file", cli(where=lambda c: [str(c.corrupt)]),
+             check=exits(1, "Cannot decode image file")),
+        Case("cli/no-source", cli(), check=exits(2, "Give exactly one of")),
+        Case("cli/unknown-option", cli("--bogus"), check=exits(2, "No such option")),
+    ]  # fmt: skip
+
+
+#: Every group of rows. A new public function adds its group here.
 CASE_GROUPS = [
     loader_cases,
     audit_and_split_cases,
@@ -549,6 +645,8 @@ CASE_GROUPS = [
     evaluation_cases,
     prediction_cases,
     cache_cases,
+    recognizer_cases,
+    cli_cases,
 ]
 
 
@@ -698,16 +796,31 @@ def test_bad_input(case: Case, outcomes):
     assert record["rss_growth_gb"] <= RSS_GROWTH_CAP_GB, (
         f"{case.id}: resident memory rose by {record['rss_growth_gb']:.2f} GB during the call"
     )
+    problem = _judge(case, record)
+    if case.known_issue:
+        if problem is None:
+            pytest.fail(f"{case.id} is fixed ({case.known_issue}): remove its known_issue mark")
+        pytest.xfail(f"{case.known_issue}: {problem}")
+    assert problem is None, problem
+
+
+def _judge(case: Case, record: dict[str, Any]) -> str | None:
+    """Why a row's outcome misses its expectation, or None when it meets it."""
     if case.raises is None:
-        assert record["error"] is None, f"{case.id} raised {record['error']}: {record['message']}"
-        assert record["failed_check"] is None, record["failed_check"]
-        return
+        if record["error"] is not None:
+            return f"{case.id} raised {record['error']}: {record['message']}"
+        return record["failed_check"]
     expected = f"{case.raises.__module__}.{case.raises.__qualname__}"
-    assert record["error"] is not None, f"{case.id} returned instead of raising {expected}"
-    assert record["emostudy"], f"{case.id}: a foreign {record['error']}: {record['message']}"
-    assert expected in record["classes"], f"{case.id}: {record['error']}, not {expected}"
+    if record["error"] is None:
+        return f"{case.id} returned instead of raising {expected}"
+    if not record["emostudy"]:
+        return f"{case.id}: a foreign {record['error']}: {record['message']}"
+    if expected not in record["classes"]:
+        return f"{case.id}: {record['error']}, not {expected}"
     for words in case.words:
-        assert words in record["message"], f"{case.id}: {words!r} not in {record['message']!r}"
+        if words not in record["message"]:
+            return f"{case.id}: {words!r} not in {record['message']!r}"
+    return None
 
 
 def test_every_registered_detector_has_out_of_range_settings_in_the_table():
