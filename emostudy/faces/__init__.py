@@ -14,6 +14,14 @@ from emostudy.faces.crop import (
     eye_line_angle,
     to_gray,
 )
+from emostudy.faces.landmarks import (  # dlib's 68 landmarks and their geometry (chapter 11)
+    LANDMARK_BOX,
+    N_LANDMARKS,
+    detect_landmarks,
+    frontal_face_found,
+    landmark_features,
+    landmark_geometry,
+)
 
 __all__: list[str] = [
     # the FER-style crop (chapter 12)
@@ -24,4 +32,11 @@ __all__: list[str] = [
     "crop_faces",
     "eye_line_angle",
     "to_gray",
+    # dlib's 68 landmarks and geometric features (chapter 11)
+    "LANDMARK_BOX",
+    "N_LANDMARKS",
+    "detect_landmarks",
+    "frontal_face_found",
+    "landmark_features",
+    "landmark_geometry",
 ]

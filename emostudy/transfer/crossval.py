@@ -1,0 +1,328 @@
+"""Run a method on cross-validation folds and keep everything it predicted.
+
+A *method* is any object with ``fit(inputs, labels, *, groups)`` and ``predict_proba(inputs)``
+returning ``(n, n_classes)`` class probabilities; :func:`cross_validate` makes a fresh one for
+every fold (``make_method()``), fits it on the fold's training side only and records its
+out-of-fold probabilities and training time. Every number reported about a method (fold
+accuracies, their mean, pooled macro-F1, confusion matrix) is computed from that record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from emostudy.errors import InvalidInputError
+from emostudy.evaluation import classification_metrics
+from emostudy.transfer.folds import Folds
+
+Inputs = np.ndarray | dict[str, np.ndarray]
+
+
+@dataclass
+class CVResult:
+    """What one method predicted on every fold.
+
+    ``probabilities[i]`` was predicted for image ``i`` by the model of the one fold that held
+    ``i`` out; ``seconds[k]`` is the training time of fold ``k`` (fit only, in seconds, including
+    any inner model selection); ``details[k]`` what the fold's method chose (e.g. its layer).
+    """
+
+    name: str
+    classes: tuple[str, ...]
+    labels: np.ndarray  # (N,) int64
+    folds: Folds
+    probabilities: np.ndarray  # (N, n_classes) float
+    seconds: np.ndarray  # (n_folds,) float
+    details: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def predictions(self) -> np.ndarray:
+        """(N,) out-of-fold predicted class indices."""
+        return np.argmax(self.probabilities, axis=1)
+
+    @property
+    def fold_accuracy(self) -> np.ndarray:
+        """(n_folds,) accuracy on the test side of each fold."""
+        correct = self.predictions == self.labels
+        return np.array([correct[test].mean() for _, test in self.folds])
+
+    @property
+    def mean_accuracy(self) -> float:
+        return float(self.fold_accuracy.mean())
+
+    @property
+    def std_accuracy(self) -> float:
+        """Standard deviation of the fold accuracies (sample, ``ddof=1``)."""
+        return float(self.fold_accuracy.std(ddof=1)) if len(self.folds) > 1 else 0.0
+
+    def metrics(self) -> dict[str, Any]:
+        """:func:`emostudy.evaluation.classification_metrics` of the pooled predictions."""
+        return classification_metrics(self.labels, self.predictions, self.classes)
+
+    def summary(self) -> dict[str, Any]:
+        """The method's record for a result table (plain Python values)."""
+        pooled = self.metrics()
+        return {
+            "name": self.name,
+            "mean_accuracy": self.mean_accuracy,
+            "std_accuracy": self.std_accuracy,
+            "macro_f1": pooled["macro_f1"],
+            "balanced_accuracy": pooled["balanced_accuracy"],
+            "pooled_accuracy": pooled["accuracy"],
+            "per_class_recall": {k: v["recall"] for k, v in pooled["per_class"].items()},
+            "confusion": pooled["confusion"],
+            "seconds_per_fold": float(self.seconds.mean()),
+            "folds": [float(a) for a in self.fold_accuracy],
+            "choices": self.details,
+        }
+
+
+def _n_items(inputs: Inputs) -> int:
+    if isinstance(inputs, dict):
+        if not inputs:
+            raise InvalidInputError("inputs is an empty dict; give at least one feature set.")
+        lengths = {key: len(value) for key, value in inputs.items()}
+        if len(set(lengths.values())) != 1:
+            raise InvalidInputError(
+                f"Every feature set must have one row per image; got {lengths}."
+            )
+        return next(iter(lengths.values()))
+    return len(inputs)
+
+
+def take(inputs: Inputs, positions: np.ndarray) -> Inputs:
+    """Rows ``positions`` of an array, or of every array of a dict of feature sets."""
+    if isinstance(inputs, dict):
+        return {key: value[positions] for key, value in inputs.items()}
+    return inputs[positions]
+
+
+def _fold_key(folds: Folds, labels: np.ndarray) -> str:
+    digest = hashlib.sha256(np.asarray(labels, dtype=np.int64).tobytes())
+    for train, test in folds:
+        digest.update(np.asarray(train, dtype=np.int64).tobytes())
+        digest.update(b"|")
+        digest.update(np.asarray(test, dtype=np.int64).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def _cache_file(cache_dir: str | Path, name: str) -> Path:
+    return Path(cache_dir) / (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".npz")
+
+
+def check_folds(folds: Folds, n_items: int) -> None:
+    """Raise unless every position lies in ``0..n_items-1``, is tested once, and no fold's
+    training and test sides overlap."""
+    if not folds:
+        raise InvalidInputError("folds is empty; make them with emostudy.transfer.make_folds.")
+    tested = np.concatenate([np.asarray(test) for _, test in folds])
+    for k, (train, test) in enumerate(folds):
+        for side in (train, test):
+            if len(side) and (np.min(side) < 0 or np.max(side) >= n_items):
+                raise InvalidInputError(
+                    f"fold {k} holds positions outside 0..{n_items - 1}: the folds were made for "
+                    "other data. Make them from the same images with make_folds."
+                )
+        if np.intersect1d(train, test).size:
+            raise InvalidInputError(f"fold {k} has images on both its training and test sides.")
+    if len(tested) != n_items or len(np.unique(tested)) != n_items:
+        raise InvalidInputError(
+            f"The folds' test sides must cover each of the {n_items} images exactly once."
+        )
+
+
+def cross_validate(
+    make_method: Callable[[], Any],
+    inputs: Inputs,
+    labels: np.ndarray,
+    folds: Folds,
+    *,
+    name: str,
+    classes: Sequence[str],
+    groups: np.ndarray | None = None,
+    cache_dir: str | Path | None = None,
+    progress: bool = False,
+) -> CVResult:
+    """Fit a fresh method on the training side of every fold and predict its test side.
+
+    Parameters
+    ----------
+    make_method
+        Called once per fold; returns an unfitted method (``fit(inputs, labels, *, groups)``,
+        ``predict_proba(inputs)`` → ``(n, len(classes))``).
+    inputs
+        One row per image: images ``(N, 48, 48, 1)`` uint8, a feature array ``(N, d)``, or a
+        dict of candidate feature sets (each ``(N, d_k)``) for methods that choose among them.
+    labels
+        ``(N,)`` integer class indices into ``classes``.
+    folds
+        From :func:`emostudy.transfer.make_folds`: the same folds for every method.
+    groups
+        ``(N,)`` subject of each image, handed to ``fit`` for inner subject-grouped selection.
+    cache_dir
+        If given, the finished record is stored there (``<name>.npz``) and reused by a later call
+        with the same name, labels and folds: an interrupted chapter resumes.
+    progress
+        Print one line per finished fold.
+
+    Returns
+    -------
+    CVResult
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    n = _n_items(inputs)
+    if labels.shape != (n,):
+        raise InvalidInputError(
+            f"labels must have shape ({n},), one per input; got {labels.shape}."
+        )
+    if groups is not None and len(groups) != n:
+        raise InvalidInputError(f"groups must have one entry per input ({n}), got {len(groups)}.")
+    classes = tuple(str(c) for c in classes)
+    if labels.min(initial=0) < 0 or labels.max(initial=0) >= len(classes):
+        raise InvalidInputError(f"labels must lie in 0..{len(classes) - 1} (one per class).")
+    check_folds(folds, n)
+    key = _fold_key(folds, labels)
+    cache = _cache_file(cache_dir, name) if cache_dir is not None else None
+    if cache is not None and cache.is_file():
+        stored = np.load(cache, allow_pickle=False)
+        if str(stored["key"]) == key:
+            return CVResult(
+                name,
+                classes,
+                labels,
+                folds,
+                stored["probabilities"],
+                stored["seconds"],
+                json.loads(str(stored["details"])),
+            )
+    probabilities = np.full((n, len(classes)), np.nan)
+    seconds = np.zeros(len(folds))
+    details = []
+    for k, (train, test) in enumerate(folds):
+        method = make_method()
+        start = time.perf_counter()
+        method.fit(
+            take(inputs, train), labels[train], groups=None if groups is None else groups[train]
+        )
+        seconds[k] = time.perf_counter() - start
+        predicted = np.asarray(method.predict_proba(take(inputs, test)), dtype=np.float64)
+        if predicted.shape != (len(test), len(classes)):
+            raise InvalidInputError(
+                f"{name}: predict_proba returned shape {predicted.shape}, expected "
+                f"({len(test)}, {len(classes)})."
+            )
+        probabilities[test] = predicted
+        details.append(dict(getattr(method, "chosen_", {}) or {}))
+        if progress:
+            accuracy = float((predicted.argmax(axis=1) == labels[test]).mean())
+            print(f"{name}: fold {k + 1}/{len(folds)} accuracy {accuracy:.1%} ({seconds[k]:.0f} s)")
+    result = CVResult(name, classes, labels, folds, probabilities, seconds, details)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(
+            cache,
+            key=key,
+            probabilities=probabilities,
+            seconds=seconds,
+            details=json.dumps(details, default=str),
+        )
+    return result
+
+
+def ensemble(results: Sequence[CVResult], *, name: str | None = None) -> CVResult:
+    """Soft vote: the mean of several methods' out-of-fold probabilities, on the same folds.
+
+    Its training time per fold is the sum of the members'.
+    """
+    if len(results) < 2:
+        raise InvalidInputError("An ensemble needs at least two CVResults.")
+    first = results[0]
+    for other in results[1:]:
+        same_folds = len(other.folds) == len(first.folds) and all(
+            np.array_equal(a[1], b[1]) for a, b in zip(other.folds, first.folds, strict=True)
+        )
+        if not (same_folds and np.array_equal(other.labels, first.labels)):
+            raise InvalidInputError(
+                f"{other.name} was not cross-validated on the same images and folds as "
+                f"{first.name}; an ensemble needs both on the same folds."
+            )
+    return CVResult(
+        name or " + ".join(r.name for r in results),
+        first.classes,
+        first.labels,
+        first.folds,
+        np.mean([r.probabilities for r in results], axis=0),
+        np.sum([r.seconds for r in results], axis=0),
+        [{"members": [r.name for r in results]} for _ in first.folds],
+    )
+
+
+def compare_folds(a: CVResult, b: CVResult) -> dict[str, Any]:
+    """Paired comparison of two methods' fold accuracies (Wilcoxon signed-rank, two-sided).
+
+    Returns
+    -------
+    dict
+        ``a``, ``b`` (names), ``differences`` (a - b per fold), ``mean_difference``, ``wins``,
+        ``ties``, ``losses`` (folds where a is better, equal, worse), ``statistic`` and
+        ``p_value`` of ``scipy.stats.wilcoxon`` (zero differences dropped; ``p_value`` 1.0 when
+        every fold ties).
+    """
+    from scipy.stats import wilcoxon
+
+    if len(a.folds) != len(b.folds):
+        raise InvalidInputError(f"{a.name} and {b.name} have different numbers of folds.")
+    differences = a.fold_accuracy - b.fold_accuracy
+    nonzero = differences[np.abs(differences) > 1e-12]
+    if len(nonzero) == 0:
+        statistic, p_value = 0.0, 1.0
+    else:
+        test = wilcoxon(nonzero)
+        statistic, p_value = float(test.statistic), float(test.pvalue)
+    return {
+        "a": a.name,
+        "b": b.name,
+        "differences": [float(d) for d in differences],
+        "mean_difference": float(differences.mean()),
+        "wins": int(np.sum(differences > 1e-12)),
+        "ties": int(np.sum(np.abs(differences) <= 1e-12)),
+        "losses": int(np.sum(differences < -1e-12)),
+        "statistic": statistic,
+        "p_value": p_value,
+    }
+
+
+def methods_table(results: Sequence[CVResult]) -> pd.DataFrame:
+    """One row per method: mean and std of fold accuracy, pooled balanced accuracy and macro-F1,
+    training seconds per fold; indexed by name, in the given order."""
+    rows = []
+    for result in results:
+        summary = result.summary()
+        rows.append(
+            {
+                "method": result.name,
+                "mean_accuracy": summary["mean_accuracy"],
+                "std_accuracy": summary["std_accuracy"],
+                "balanced_accuracy": summary["balanced_accuracy"],
+                "macro_f1": summary["macro_f1"],
+                "seconds_per_fold": summary["seconds_per_fold"],
+            }
+        )
+    return pd.DataFrame(rows).set_index("method")
+
+
+def per_class_recall(results: Sequence[CVResult]) -> pd.DataFrame:
+    """Pooled recall of every class (columns) for every method (rows)."""
+    return pd.DataFrame({r.name: r.summary()["per_class_recall"] for r in results}).T.rename_axis(
+        "method"
+    )

@@ -1,0 +1,67 @@
+"""Cross-validation folds for CK+: grouped by subject (the protocol), or leaky (for contrast)."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
+
+from emostudy.data import FaceSet, subject_folds
+from emostudy.errors import InvalidInputError
+
+Folds = list[tuple[np.ndarray, np.ndarray]]
+
+
+def make_folds(
+    faceset: FaceSet,
+    *,
+    n_splits: int = 10,
+    seed: int = 0,
+    grouped: bool = True,
+    group_column: str = "subject",
+) -> Folds:
+    """Seeded, stratified cross-validation folds of ``faceset``.
+
+    Parameters
+    ----------
+    faceset
+        The images to split; ``meta[group_column]`` names the subject of each image.
+    n_splits
+        Number of folds; at most the number of images of the smallest class, so that every
+        class can appear on the test side of every fold.
+    seed
+        Seed of the shuffle: the same seed gives the same folds, for every method.
+    grouped
+        ``True`` (the CK+ protocol): no subject has images on both sides of any fold
+        (:func:`emostudy.data.subject_folds`, scikit-learn's ``StratifiedGroupKFold``).
+        ``False``: plain ``StratifiedKFold`` over images, which puts other images of a test
+        subject into training: the leak this chapter measures.
+
+    Returns
+    -------
+    list of (train_positions, test_positions)
+        ``n_splits`` pairs of sorted int64 position arrays; every image is tested exactly once.
+    """
+    counts = np.bincount(faceset.labels, minlength=len(faceset.class_names))
+    present = counts[counts > 0]
+    if len(present) == 0:
+        raise InvalidInputError(f"{faceset.name} has no images to split into folds.")
+    smallest = int(present.min())
+    if n_splits < 2 or n_splits > smallest:
+        name = faceset.class_names[int(np.flatnonzero(counts == smallest)[0])]
+        raise InvalidInputError(
+            f"n_splits={n_splits} cannot stratify {faceset.name}: its smallest class "
+            f"({name}) has {smallest} images, so choose 2 <= n_splits <= {smallest}."
+        )
+    if grouped:
+        return subject_folds(faceset, n_splits=n_splits, seed=seed, group_column=group_column)
+    splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    return [
+        (np.sort(train).astype(np.int64), np.sort(test).astype(np.int64))
+        for train, test in splitter.split(np.zeros(len(faceset)), faceset.labels)
+    ]
+
+
+def subjects_shared(folds: Folds, groups: np.ndarray) -> list[list[str]]:
+    """Per fold, the subjects (sorted) that have images on both sides; empty lists when none."""
+    groups = np.asarray(groups)
+    return [sorted(map(str, np.intersect1d(groups[train], groups[test]))) for train, test in folds]
