@@ -105,6 +105,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     help="Drop faces the detector scores lower (default: its operating threshold, chapter 7).",
 )
 @click.option("--model", default=None, help="Shipped model name or .keras/.onnx/.tflite file.")
+@click.option(
+    "--max-side",
+    type=click.IntRange(min=16),
+    default=None,
+    help="Longest side (pixels) the detector searches; default 1280 for images, 320 for video "
+    "and camera frames (faster; faces are still cropped at full resolution).",
+)
 @click.option("--no-smoothing", is_flag=True, help="Video: show each frame's own probabilities.")
 @click.option("--no-tta", is_flag=True, help="Classify each face once (no mirror average).")
 @click.option("--workers", type=int, default=2, show_default=True, help="Folder: parallel images.")
@@ -120,6 +127,7 @@ def recognize_command(
     detector: str,
     min_score: float | None,
     model: str | None,
+    max_side: int | None,
     no_smoothing: bool,
     no_tta: bool,
     workers: int,
@@ -137,8 +145,16 @@ def recognize_command(
     if source is not None and not source.exists():
         raise InvalidInputError(f"No such file or folder: {source}.")
     from emostudy.recognition import VIDEO_SUFFIXES, EmotionRecognizer
+    from emostudy.recognition.recognizer import DEFAULT_MAX_SIDE, VIDEO_MAX_SIDE
 
-    recognizer = EmotionRecognizer(detector, model, min_score=min_score, flip_tta=not no_tta)
+    video = camera is not None or (
+        source is not None and source.is_file() and source.suffix.lower() in VIDEO_SUFFIXES
+    )
+    if max_side is None:
+        max_side = VIDEO_MAX_SIDE if video else DEFAULT_MAX_SIDE
+    recognizer = EmotionRecognizer(
+        detector, model, min_score=min_score, flip_tta=not no_tta, max_side=max_side
+    )
     smoothing = 0.0 if no_smoothing else 0.7
     if demo:
         from emostudy.recognition import demo_image

@@ -129,6 +129,7 @@ def test_export_writes_onnx_with_measured_parity(capsys, tmp_path):
         ([], EXIT_USAGE, "exactly one of"),
         (["--demo", "--camera", "0"], EXIT_USAGE, "exactly one of"),
         (["--bogus"], EXIT_USAGE, "No such option"),
+        (["--demo", "--max-side", "8"], EXIT_USAGE, "--max-side"),
     ],
 )
 def test_each_error_has_one_clear_line_and_an_exit_code(capsys, tmp_path, args, code, message):

@@ -225,3 +225,15 @@ def test_the_fer_package_pipeline_answers_in_our_terms():
     assert faces[0].probabilities.shape == (7,) and faces[0].score == 1.0
     x, y, w, h = faces[0].box
     assert abs(x - ASTRONAUT_FACE[0]) < 30 and abs(y - ASTRONAUT_FACE[1]) < 30
+
+
+def test_the_video_setting_searches_a_smaller_image_and_still_finds_the_face():
+    from emostudy.recognition import VIDEO_MAX_SIDE
+
+    video = EmotionRecognizer.for_video()
+    assert video.detector.max_side == VIDEO_MAX_SIDE
+    result = video.recognize(demo_image())  # 512 px searched at 320, cropped at 512
+    assert len(result) == 1 and result[0].emotion == "happy"
+    assert result[0].box[2] > 60  # boxes are in the pixels of the image passed in
+    own_limit = create_detector("retinaface").max_side
+    assert EmotionRecognizer(max_side=100_000).detector.max_side == own_limit

@@ -23,6 +23,7 @@ from emostudy.recognition.peers import FerPipeline
 from emostudy.recognition.recognizer import (
     DEFAULT_DETECTOR,
     OPERATING_THRESHOLDS,
+    VIDEO_MAX_SIDE,
     EmotionRecognizer,
 )
 from emostudy.recognition.results import FaceEmotion, Recognition, faces_frame
@@ -46,6 +47,7 @@ __all__ = [
     "ENGINES",
     "OPERATING_THRESHOLDS",
     "PARITY_TOLERANCE",
+    "VIDEO_MAX_SIDE",
     "VIDEO_SUFFIXES",
     "AnnotatedVideoWriter",
     "EmotionRecognizer",

@@ -8,6 +8,8 @@ same faces, so that every export is shipped with its measured difference.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 from pathlib import Path
 from typing import Any
@@ -78,8 +80,10 @@ def export_tflite(model: Any, path: str | os.PathLike) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    path.write_bytes(converter.convert())
+    with contextlib.redirect_stdout(io.StringIO()):  # the converter prints its saved signature
+        converter = tf.lite.TFLiteConverter.from_keras_model(model)
+        flatbuffer = converter.convert()
+    path.write_bytes(flatbuffer)
     return path
 
 
