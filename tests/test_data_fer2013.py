@@ -386,3 +386,12 @@ def test_a_wrongly_typed_path_and_a_folder_given_as_an_image(tmp_path):
         load_fer2013(42, progress=False)
     with pytest.raises(InvalidInputError, match="is a folder, not an image file"):
         read_gray(tmp_path)
+
+
+def test_a_csv_without_its_header_is_quoted_by_the_start_of_each_field(tmp_path):
+    path = tmp_path / "fer2013.csv"
+    pixels = " ".join(map(str, fake_face(0).ravel()))
+    path.write_text(f"0,{pixels},Training\n")
+    with pytest.raises(DataLayoutError, match="lacks the column") as error:
+        load_fer2013(path, progress=False)
+    assert len(str(error.value)) < 600 and pixels not in str(error.value)

@@ -253,8 +253,8 @@ def _load_csv(csv_path: Path, usages: tuple[str, ...], progress: bool) -> FaceSe
         if missing:
             raise DataLayoutError(
                 f"{csv_path} lacks the column(s) {', '.join(missing)} (found: "
-                f"{', '.join(header)}). The FER-2013 CSV must have the columns "
-                f"{','.join(CSV_COLUMNS)}; use the original fer2013.csv."
+                f"{', '.join(_start(column) for column in header)}). The FER-2013 CSV must have "
+                f"the columns {','.join(CSV_COLUMNS)}; use the original fer2013.csv."
             )
         i_emotion, i_pixels, i_usage = (lowered.index(c.lower()) for c in CSV_COLUMNS)
         width = len(header)
@@ -267,11 +267,13 @@ def _load_csv(csv_path: Path, usages: tuple[str, ...], progress: bool) -> FaceSe
                 raise _row_error(csv_path, line, f"{len(row)} fields instead of {width}")
             usage_value = row[i_usage].strip()
             if usage_value.lower() not in by_lower:
-                raise _row_error(csv_path, line, f"unknown Usage '{usage_value}'")
+                raise _row_error(csv_path, line, f"unknown Usage '{_start(usage_value)}'")
             usage_value = by_lower[usage_value.lower()]
             emotion = row[i_emotion].strip()
             if not emotion.isdigit() or int(emotion) > len(FER_CLASSES) - 1:
-                raise _row_error(csv_path, line, f"emotion '{emotion}' is not an integer in 0..6")
+                raise _row_error(
+                    csv_path, line, f"emotion '{_start(emotion)}' is not an integer in 0..6"
+                )
             if usage_value in usages:
                 rows.append((line, int(emotion), usage_value, row[i_pixels]))
     if not rows:
