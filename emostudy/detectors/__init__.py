@@ -38,10 +38,13 @@ from typing import Any
 
 from emostudy.detectors.base import (
     COLORS,
+    DEFAULT_MAX_SIDE,
+    MIN_IMAGE_SIDE,
     Face,
     FaceDetector,
     as_bgr,
     faces_to_array,
+    inside_image,
     make_face,
     read_image,
 )
@@ -108,7 +111,9 @@ def create_detector(name: str, **tunables: Any) -> FaceDetector:
 
 __all__ = [
     "COLORS",
+    "DEFAULT_MAX_SIDE",
     "DETECTORS",
+    "MIN_IMAGE_SIDE",
     "BlazeFaceFullDetector",
     "BlazeFaceShortDetector",
     "DlibHOGDetector",
@@ -125,6 +130,7 @@ __all__ = [
     "box_iou",
     "create_detector",
     "faces_to_array",
+    "inside_image",
     "make_face",
     "nms",
     "read_image",
