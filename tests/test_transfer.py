@@ -50,8 +50,12 @@ class PositionSpy:
 
     fitted: list[np.ndarray] = []
 
-    def __init__(self, labels):
+    def __init__(self, labels, setting=0):
         self.labels = labels
+        self.setting = setting
+
+    def __repr__(self):
+        return f"PositionSpy(setting={self.setting})"
 
     def fit(self, positions, labels, *, groups=None):
         PositionSpy.fitted.append(np.asarray(positions).copy())
@@ -155,6 +159,14 @@ def test_the_fold_runner_reuses_a_finished_record_from_its_cache(tmp_path):
         cache_dir=tmp_path,
     )
     assert len(PositionSpy.fitted) == 8  # other folds: run again
+    cross_validate(
+        lambda: PositionSpy(labels, setting=1),
+        *args,
+        name="Spy run",
+        classes=CLASSES,
+        cache_dir=tmp_path,
+    )
+    assert len(PositionSpy.fitted) == 12  # another setting of the method: run again
 
 
 def test_the_fold_runner_refuses_inputs_that_do_not_match():

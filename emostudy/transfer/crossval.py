@@ -107,8 +107,10 @@ def take(inputs: Inputs, positions: np.ndarray) -> Inputs:
     return inputs[positions]
 
 
-def _fold_key(folds: Folds, labels: np.ndarray) -> str:
-    digest = hashlib.sha256(np.asarray(labels, dtype=np.int64).tobytes())
+def _run_key(folds: Folds, labels: np.ndarray, method: Any) -> str:
+    """Digest of the labels, the folds and the method's settings (its ``repr``)."""
+    digest = hashlib.sha256(repr(method).encode())
+    digest.update(np.asarray(labels, dtype=np.int64).tobytes())
     for train, test in folds:
         digest.update(np.asarray(train, dtype=np.int64).tobytes())
         digest.update(b"|")
@@ -171,7 +173,8 @@ def cross_validate(
         ``(N,)`` subject of each image, handed to ``fit`` for inner subject-grouped selection.
     cache_dir
         If given, the finished record is stored there (``<name>.npz``) and reused by a later call
-        with the same name, labels and folds: an interrupted chapter resumes.
+        with the same name, labels, folds and method settings (the ``repr`` of
+        ``make_method()``): an interrupted chapter resumes, and a changed setting is re-run.
     progress
         Print one line per finished fold.
 
@@ -191,7 +194,7 @@ def cross_validate(
     if labels.min(initial=0) < 0 or labels.max(initial=0) >= len(classes):
         raise InvalidInputError(f"labels must lie in 0..{len(classes) - 1} (one per class).")
     check_folds(folds, n)
-    key = _fold_key(folds, labels)
+    key = _run_key(folds, labels, make_method())
     cache = _cache_file(cache_dir, name) if cache_dir is not None else None
     if cache is not None and cache.is_file():
         stored = np.load(cache, allow_pickle=False)

@@ -98,6 +98,12 @@ class InnerSelected:
         self.seed = seed
         self.chosen_: dict[str, Any] = {}
 
+    def __repr__(self) -> str:
+        return (
+            f"InnerSelected({self.estimator!r}, {self.param_grid!r}, n_classes={self.n_classes}, "
+            f"n_inner={self.n_inner}, seed={self.seed})"
+        )
+
     def fit(self, inputs, labels: np.ndarray, *, groups: np.ndarray | None = None):
         if groups is None:
             raise InvalidInputError(
