@@ -34,20 +34,6 @@ def test_chapter_scores_generations_anchor_and_tests_pairs(quick_run):
     assert results["faces_per_second"]["single pass"] > results["faces_per_second"]["flip TTA"]
 
 
-def test_chapter_times_the_three_normalisations_in_both_precisions(quick_run):
-    _, results_dir = quick_run("09_emotion_cnns")
-    cost = load_results("fer2013", results_dir)["results"]["normalisation_cost"]
-    assert cost["images_timed"] == 256
-    assert set(cost["seconds"]) == {
-        "no normalisation",
-        "Keras BatchNormalization",
-        "FusedBatchNormalization",
-    }
-    for label, row in cost["seconds"].items():
-        assert set(row) == {"float32", "mixed_bfloat16"}, label
-        assert all(seconds > 0 for seconds in row.values()), label
-
-
 def test_chapter_figures_are_captured_even_under_agg(quick_run):
     executed, _ = quick_run("09_emotion_cnns")
     assert '"image/png"' in executed.read_text()  # training curves and confusion matrices
