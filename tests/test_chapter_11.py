@@ -1,0 +1,89 @@
+"""Chapter 11 (transfer learning on CK+): every method on the same subject folds, numbers that
+add up, the leak measured, and the result table in the published format."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from emostudy.data import CKPLUS_CLASSES
+from emostudy.results import load_results
+from emostudy.transfer import FEATURE_LAYERS
+
+pytestmark = pytest.mark.notebook
+
+METHODS = [
+    "CNN from scratch",
+    "frozen features + LR",
+    "fine-tuned network",
+    "face descriptors + SVM",
+    "landmarks + SVM",
+    "ensemble: fine-tuned network + frozen features + LR",
+]
+PUBLISHED = Path(__file__).resolve().parents[1] / "book" / "results" / "ckplus.json"
+
+
+def check_table(results, n_splits):
+    assert [m["name"] for m in results["methods"]] == METHODS
+    for method in results["methods"]:
+        folds = method["folds"]
+        assert len(folds) == n_splits, method["name"]
+        assert method["mean_accuracy"] == pytest.approx(np.mean(folds))
+        assert method["std_accuracy"] == pytest.approx(np.std(folds, ddof=1))
+        assert 0 <= method["macro_f1"] <= 1 and method["seconds_per_fold"] > 0
+        assert list(method["per_class_recall"]) == list(CKPLUS_CLASSES)
+        confusion = np.array(method["confusion"])
+        assert confusion.sum() == results["n_images"]
+        recall = np.diag(confusion) / np.maximum(confusion.sum(axis=1), 1)
+        np.testing.assert_allclose(recall, list(method["per_class_recall"].values()))
+    best = max(results["methods"], key=lambda m: m["mean_accuracy"])
+    assert results["best_method"] == best["name"]
+    leak = results["leaky_folds"]
+    assert leak["method"] == best["name"]
+    assert leak["subject_independent_accuracy"] == pytest.approx(best["mean_accuracy"])
+    assert leak["gap"] == pytest.approx(leak["leaky_accuracy"] - best["mean_accuracy"])
+    assert leak["mean_test_subjects_also_in_training"] > 0
+    tests = {(t["a"], t["b"]): t for t in results["pretraining_vs_scratch"]}
+    assert set(tests) == {
+        ("fine-tuned network", "CNN from scratch"),
+        ("frozen features + LR", "CNN from scratch"),
+    }
+    for test in tests.values():
+        assert 0 <= test["p_value"] <= 1
+        assert test["wins"] + test["ties"] + test["losses"] == n_splits
+
+
+def test_quick_run_scores_every_method_on_the_same_subject_folds(quick_run):
+    executed, results_dir = quick_run("11_transfer_learning")
+    table = load_results("ckplus", results_dir)
+    assert table["profile"] == "quick"
+    results = table["results"]
+    assert results["n_splits"] == 3
+    check_table(results, 3)
+    frozen = next(m for m in results["methods"] if m["name"] == "frozen features + LR")
+    assert {c["features"] for c in frozen["choices"]} <= set(FEATURE_LAYERS)
+    reverse = results["fer2013_privatetest_six_classes"]
+    assert list(reverse["shipped"]["per_class_recall"]) == [
+        "angry",
+        "disgust",
+        "fear",
+        "happy",
+        "sad",
+        "surprise",
+    ]
+    code = "".join(
+        "".join(cell["source"])
+        for cell in json.loads(executed.read_text())["cells"]
+        if cell["cell_type"] == "code"
+    )
+    assert "make_folds(ck, n_splits=n_splits, seed=seed)" in code
+
+
+@pytest.mark.skipif(not PUBLISHED.is_file(), reason="the full run is not committed yet")
+def test_published_table_has_the_issue_format_and_consistent_numbers():
+    table = json.loads(PUBLISHED.read_text())
+    assert table["profile"] == "full"
+    results = table["results"]
+    assert results["n_images"] == 327 and results["n_subjects"] == 118
+    check_table(results, 10)
