@@ -44,6 +44,9 @@ class CVResult:
     probabilities: np.ndarray  # (N, n_classes) float
     seconds: np.ndarray  # (n_folds,) float
     details: list[dict[str, Any]] = field(default_factory=list)
+    #: (n_folds,) accuracy of each fold's model on its own training side (resubstitution), when
+    #: asked for with ``score_training=True``; None otherwise.
+    training_accuracy: np.ndarray | None = None
 
     @property
     def predictions(self) -> np.ndarray:
@@ -84,6 +87,11 @@ class CVResult:
             "seconds_per_fold": float(self.seconds.mean()),
             "folds": [float(a) for a in self.fold_accuracy],
             "choices": self.details,
+            "training_accuracy": (
+                None
+                if self.training_accuracy is None
+                else [float(a) for a in self.training_accuracy]
+            ),
         }
 
 
@@ -154,6 +162,7 @@ def cross_validate(
     groups: np.ndarray | None = None,
     cache_dir: str | Path | None = None,
     progress: bool = False,
+    score_training: bool = False,
 ) -> CVResult:
     """Fit a fresh method on the training side of every fold and predict its test side.
 
@@ -177,6 +186,9 @@ def cross_validate(
         ``make_method()``): an interrupted chapter resumes, and a changed setting is re-run.
     progress
         Print one line per finished fold.
+    score_training
+        Also score each fold's model on its own training side (``training_accuracy``): how well
+        it fits the images it learnt from, which is what scoring on training images measures.
 
     Returns
     -------
@@ -194,7 +206,7 @@ def cross_validate(
     if labels.min(initial=0) < 0 or labels.max(initial=0) >= len(classes):
         raise InvalidInputError(f"labels must lie in 0..{len(classes) - 1} (one per class).")
     check_folds(folds, n)
-    key = _run_key(folds, labels, make_method())
+    key = _run_key(folds, labels, make_method()) + ("+train" if score_training else "")
     cache = _cache_file(cache_dir, name) if cache_dir is not None else None
     if cache is not None and cache.is_file():
         stored = np.load(cache, allow_pickle=False)
@@ -207,10 +219,12 @@ def cross_validate(
                 stored["probabilities"],
                 stored["seconds"],
                 json.loads(str(stored["details"])),
+                stored["training_accuracy"] if score_training else None,
             )
     probabilities = np.full((n, len(classes)), np.nan)
     seconds = np.zeros(len(folds))
     details = []
+    training_accuracy = np.full(len(folds), np.nan)
     for k, (train, test) in enumerate(folds):
         method = make_method()
         start = time.perf_counter()
@@ -226,10 +240,22 @@ def cross_validate(
             )
         probabilities[test] = predicted
         details.append(dict(getattr(method, "chosen_", {}) or {}))
+        if score_training:
+            fitted = np.asarray(method.predict_proba(take(inputs, train))).argmax(axis=1)
+            training_accuracy[k] = float((fitted == labels[train]).mean())
         if progress:
             accuracy = float((predicted.argmax(axis=1) == labels[test]).mean())
             print(f"{name}: fold {k + 1}/{len(folds)} accuracy {accuracy:.1%} ({seconds[k]:.0f} s)")
-    result = CVResult(name, classes, labels, folds, probabilities, seconds, details)
+    result = CVResult(
+        name,
+        classes,
+        labels,
+        folds,
+        probabilities,
+        seconds,
+        details,
+        training_accuracy if score_training else None,
+    )
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         np.savez(
@@ -238,6 +264,7 @@ def cross_validate(
             probabilities=probabilities,
             seconds=seconds,
             details=json.dumps(details, default=str),
+            training_accuracy=training_accuracy,
         )
     return result
 
@@ -307,7 +334,8 @@ def compare_folds(a: CVResult, b: CVResult) -> dict[str, Any]:
 
 def methods_table(results: Sequence[CVResult]) -> pd.DataFrame:
     """One row per method: mean and std of fold accuracy, pooled balanced accuracy and macro-F1,
-    training seconds per fold; indexed by name, in the given order."""
+    training seconds per fold and the mean accuracy on the training sides (NaN when not scored);
+    indexed by name, in the given order."""
     rows = []
     for result in results:
         summary = result.summary()
@@ -319,6 +347,11 @@ def methods_table(results: Sequence[CVResult]) -> pd.DataFrame:
                 "balanced_accuracy": summary["balanced_accuracy"],
                 "macro_f1": summary["macro_f1"],
                 "seconds_per_fold": summary["seconds_per_fold"],
+                "training_accuracy": (
+                    float(np.mean(summary["training_accuracy"]))
+                    if summary["training_accuracy"] is not None
+                    else float("nan")
+                ),
             }
         )
     return pd.DataFrame(rows).set_index("method")
