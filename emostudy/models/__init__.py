@@ -3,6 +3,7 @@
 from emostudy.models.builders import ARCHITECTURES, build_cnn, build_mlp, build_model
 from emostudy.models.pretrained import (
     DEFAULT_EMOTION_MODEL,
+    LowInformationFaceWarning,
     load_emotion_model,
     model_card,
     model_path,
@@ -16,6 +17,7 @@ __all__ = [
     "DEFAULT_EMOTION_MODEL",
     "GENERATIONS",
     "HEADLINE",
+    "LowInformationFaceWarning",
     "Recipe",
     "build_cnn",
     "build_mlp",
