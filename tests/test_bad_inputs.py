@@ -592,13 +592,9 @@ def recognizer_cases() -> list[Case]:
         Case("recognizer/unknown-model", lambda c: EmotionRecognizer(model="nope"),
              e.ModelNotFoundError, ("available",)),
         Case("recognizer/min_score-string", lambda c: EmotionRecognizer(min_score="0.5"),
-             e.InvalidInputError, ("min_score",),
-             known_issue="recognition/recognizer.py compares min_score before checking its type "
-             "(bare TypeError)"),
+             e.InvalidInputError, ("min_score",)),
         Case("recognizer/max_side-negative", lambda c: EmotionRecognizer(max_side=-1),
-             e.InvalidInputError, ("max_side",),
-             known_issue="recognition/recognizer.py accepts max_side=-1 and sets it on the "
-             "detector unchecked"),
+             e.InvalidInputError, ("max_side",)),
     ]  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from emostudy._validation import check_int, check_number
 from emostudy.data.classes import FER_CLASSES
 from emostudy.detectors import FaceDetector, as_bgr, create_detector
 from emostudy.errors import EmostudyError, InvalidInputError
@@ -95,8 +96,10 @@ class EmotionRecognizer:
     ) -> None:
         if not isinstance(crop, CropSpec):
             raise InvalidInputError(f"crop must be a CropSpec, got {type(crop).__name__}.")
-        if min_score is not None and not np.isfinite(float(min_score)):
-            raise InvalidInputError(f"min_score must be a finite number, got {min_score!r}.")
+        if min_score is not None:
+            min_score = check_number("min_score", min_score)  # finite, not a string
+        if max_side is not None:
+            max_side = check_int("max_side", max_side, minimum=16)
         if isinstance(detector, FaceDetector):
             self.detector = detector
             default_score = None  # a ready detector keeps its own threshold
