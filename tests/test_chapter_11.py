@@ -37,6 +37,9 @@ def check_table(results, n_splits):
         assert confusion.sum() == results["n_images"]
         recall = np.diag(confusion) / np.maximum(confusion.sum(axis=1), 1)
         np.testing.assert_allclose(recall, list(method["per_class_recall"].values()))
+    for method in results["methods"][:5]:  # the ensemble has no training side of its own
+        assert len(method["training_accuracy"]) == n_splits
+        assert all(0 <= a <= 1 for a in method["training_accuracy"])
     best = max(results["methods"], key=lambda m: m["mean_accuracy"])
     assert results["best_method"] == best["name"]
     leak = results["leaky_folds"]
@@ -44,6 +47,7 @@ def check_table(results, n_splits):
     assert leak["subject_independent_accuracy"] == pytest.approx(best["mean_accuracy"])
     assert leak["gap"] == pytest.approx(leak["leaky_accuracy"] - best["mean_accuracy"])
     assert leak["mean_test_subjects_also_in_training"] > 0
+    assert 0 <= leak["accuracy_on_training_images"] <= 1
     tests = {(t["a"], t["b"]): t for t in results["pretraining_vs_scratch"]}
     assert set(tests) == {
         ("fine-tuned network", "CNN from scratch"),
