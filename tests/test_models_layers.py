@@ -6,6 +6,7 @@ import pytest
 
 from emostudy.errors import InvalidInputError
 from emostudy.models.layers import FusedBatchNormalization
+from emostudy.timing import bfloat16_support, has_native_bfloat16
 
 
 @pytest.fixture
@@ -51,6 +52,9 @@ def test_training_normalises_with_batch_statistics_and_updates_moving_ones(pair)
     )
 
 
+@pytest.mark.skipif(
+    not has_native_bfloat16(), reason=f"no native bfloat16 here: {bfloat16_support()}"
+)
 def test_bfloat16_inputs_keep_float32_statistics():
     x = np.random.default_rng(1).normal(size=(8, 4, 4, 3)).astype(np.float32)
     layer = FusedBatchNormalization(dtype="mixed_bfloat16")

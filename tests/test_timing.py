@@ -170,9 +170,21 @@ def test_timing_an_emulated_precision_is_refused_with_the_fix(monkeypatch):
 
 
 def test_bfloat16_support_of_this_machine_is_one_of_the_answers():
-    from emostudy.timing import BFLOAT16_LEVELS, BFLOAT16_NONE, bfloat16_support
+    import os
+
+    from emostudy.timing import (
+        BFLOAT16_DISABLED,
+        BFLOAT16_LEVELS,
+        BFLOAT16_NONE,
+        bfloat16_support,
+    )
 
     answers = {*BFLOAT16_LEVELS.values(), BFLOAT16_NONE, "unknown"}
+    for setting in ("TF_ENABLE_ONEDNN_OPTS=0", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA"):
+        name = setting.partition("=")[0]
+        if name in os.environ:
+            value = os.environ[name].strip()
+            answers.add(BFLOAT16_DISABLED.format(setting=f"{name}={value.upper()}"))
     assert bfloat16_support() in answers
 
 
