@@ -58,3 +58,91 @@ def save_results(
 def load_results(name: str, results_dir: str | os.PathLike) -> dict[str, Any]:
     """Read a table written by :func:`save_results` (the whole payload, including metadata)."""
     return json.loads((Path(results_dir) / f"{name}.json").read_text())
+
+
+#: Name of the PrivateTest ledger in a results folder (``<results_dir>/privatetest_ledger.json``).
+LEDGER_NAME = "privatetest_ledger"
+
+_LEDGER_ABOUT = (
+    "Every evaluation of a model on FER-2013 PrivateTest, in order, appended by the code that "
+    "made it. Nothing is chosen on these numbers: models, epochs and settings are chosen on "
+    "PublicTest before a line is written here."
+)
+
+
+def record_privatetest(
+    results_dir: str | os.PathLike,
+    *,
+    model: str,
+    recipe: str,
+    accuracy: float,
+    n_images: int,
+    why: str,
+    source: str,
+    profile: str = "full",
+    date: str | None = None,
+) -> Path:
+    """Append one PrivateTest evaluation to the ledger in ``results_dir``; returns its path.
+
+    Parameters
+    ----------
+    results_dir
+        The results folder (``book/results`` for published runs; quick runs pass a temporary one,
+        so they never write to the published ledger).
+    model, recipe
+        What was scored: a model name and how it was trained and run (e.g. the test-time
+        augmentation).
+    accuracy
+        Accuracy on PrivateTest, a fraction in [0, 1].
+    n_images
+        Number of PrivateTest images scored.
+    why
+        Why the test set was looked at (e.g. "report the shipped model once").
+    source
+        The notebook or command that made the evaluation.
+    profile
+        The run's profile (``"full"`` or ``"quick"``).
+    date
+        ISO date (UTC); today by default.
+    """
+    import datetime
+
+    import emostudy
+
+    accuracy = float(accuracy)
+    if not 0.0 <= accuracy <= 1.0:
+        raise ValueError(f"accuracy is a fraction in [0, 1], got {accuracy!r}.")
+    if not why or not str(why).strip():
+        raise ValueError("Say why PrivateTest was looked at (why='...').")
+    path = Path(results_dir) / f"{LEDGER_NAME}.json"
+    ledger = {"about": _LEDGER_ABOUT, "entries": []}
+    if path.is_file():
+        ledger = json.loads(path.read_text())
+    entry = {
+        "date": date or datetime.datetime.now(datetime.UTC).date().isoformat(),
+        "model": str(model),
+        "recipe": str(recipe),
+        "accuracy": accuracy,
+        "n_images": int(n_images),
+        "why": str(why),
+        "source": str(source),
+        "profile": str(profile),
+        "emostudy": emostudy.__version__,
+    }
+    ledger["entries"].append(entry)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(ledger, indent=1) + "\n")
+    return path
+
+
+def load_privatetest_ledger(results_dir: str | os.PathLike):
+    """The PrivateTest ledger of ``results_dir`` as a DataFrame, one row per evaluation (empty
+    when nothing was recorded)."""
+    import pandas as pd
+
+    columns = ["date", "model", "recipe", "accuracy", "n_images", "why", "source", "profile"]
+    path = Path(results_dir) / f"{LEDGER_NAME}.json"
+    if not path.is_file():
+        return pd.DataFrame(columns=columns)
+    entries = json.loads(path.read_text())["entries"]
+    return pd.DataFrame(entries, columns=[*columns, "emostudy"])

@@ -350,6 +350,9 @@ def train(
             ),
             metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
         )
+    multiworker = strategy is not None and _is_multiworker(strategy)
+    if multiworker:
+        _build_from_local_batch(model)
     y_train = np.asarray(y_train, dtype=np.int64)
     if y_train.min() < 0 or max(y_train.max(), np.max(y_val)) >= n_classes:
         raise InvalidInputError(f"labels must be in 0..{n_classes - 1} for this model.")
@@ -400,14 +403,15 @@ def train(
 
         callbacks.append(TqdmCallback(verbose=0, desc="epochs"))
     start = time.perf_counter()
-    fit = model.fit(
-        train_ds,
-        validation_data=val_ds,
-        epochs=config.epochs,
-        callbacks=callbacks,
-        verbose=0,
-        shuffle=False,  # the tf.data pipeline shuffles
-    )
+    with _scalar_metric_reduction() if multiworker else contextlib.nullcontext():
+        fit = model.fit(
+            train_ds,
+            validation_data=val_ds,
+            epochs=config.epochs,
+            callbacks=callbacks,
+            verbose=0,
+            shuffle=False,  # the tf.data pipeline shuffles
+        )
     seconds = time.perf_counter() - start
     history = pd.DataFrame(fit.history)
     if folder is not None and (folder / "log.csv").is_file():
@@ -426,6 +430,75 @@ def train(
         out_dir=folder,
         precision=precision,
     )
+
+
+def _is_multiworker(strategy) -> bool:
+    import tensorflow as tf
+
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+
+
+def _build_from_local_batch(model) -> None:
+    """Let ``model.fit`` start under ``MultiWorkerMirroredStrategy`` with Keras 3.
+
+    Before training, Keras' TensorFlow trainer builds the model's metrics and optimiser from one
+    batch, which it averages across all replicas with ``strategy.reduce``; under the multi-worker
+    strategy that reduce fails outside a ``tf.function`` ("Attempt to convert a value
+    (PerReplica ...)", keras-team/keras#20585). Only the batch's shapes matter for the build, so
+    this model builds from this worker's own share of the batch instead. Everything else (the
+    all-reduced gradients, the synchronised weights) is Keras' and TensorFlow's.
+    """
+    import tensorflow as tf
+
+    def local(value):
+        if isinstance(value, tf.distribute.DistributedValues):
+            return model.distribute_strategy.experimental_local_results(value)[0]
+        return value
+
+    def build(iterator=None, data_batch=None):
+        if iterator is not None:
+            for _, _, batches in iterator:
+                data_batch = tf.nest.map_structure(local, next(batches))
+                break
+        with model.distribute_strategy.scope():
+            model._symbolic_build(data_batch=data_batch)
+
+    model._maybe_symbolic_build = build
+
+
+@contextlib.contextmanager
+def _scalar_metric_reduction():
+    """Average per-replica *scalar* metrics across workers as TensorFlow intends.
+
+    Keras 3's TensorFlow trainer averages each step's metrics over the replicas of a
+    multi-worker strategy with ``strategy.reduce("MEAN", value, axis=0)``, which fails for the
+    scalar loss and accuracy ("Invalid reduction dimension 0 for input with 0 dimensions",
+    keras-team/keras#20585). Inside this context scalars are reduced with ``axis=None`` (the
+    mean over replicas); tensors with a batch axis keep Keras' own reduction.
+    """
+    from keras.src.backend.tensorflow import trainer as tf_trainer
+
+    original = tf_trainer.reduce_per_replica
+
+    def reduce_per_replica(values, strategy, reduction):
+        import tensorflow as tf
+
+        if reduction in ("auto", "mean"):
+
+            def mean(value):
+                local = value.values[0] if hasattr(value, "values") else value
+                if getattr(local, "shape", None) is not None and local.shape.rank == 0:
+                    return strategy.reduce("MEAN", value, axis=None)
+                return original(value, strategy, reduction)
+
+            return tf.nest.map_structure(mean, values)
+        return original(values, strategy, reduction)
+
+    tf_trainer.reduce_per_replica = reduce_per_replica
+    try:
+        yield
+    finally:
+        tf_trainer.reduce_per_replica = original
 
 
 #: Config fields added after runs were stored, with the value that means "as before".
@@ -489,11 +562,71 @@ def _stored_precision(folder: Path) -> str | None:
     return path.read_text().strip() if path.is_file() else None
 
 
-def predict_logits(model, x: np.ndarray, *, batch_size: int = 512, flip_tta: bool = False):
-    """Logits (N, n_classes) of ``model`` on ``x``; with ``flip_tta`` averaged with the mirror."""
-    logits = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+#: Test-time augmentations of :func:`predict_logits`, with their forward passes per face.
+TTA_PASSES = {None: 1, "flip": 2, "ten_crop": 10}
+
+
+def shift_images(x: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """``x`` (N, H, W[, C]) moved ``dy`` pixels down and ``dx`` right, edges repeated.
+
+    For a model that centre-crops its input (:class:`~emostudy.models.layers.RandomFaceCrop`),
+    a shift of ``(H - crop) / 2`` pixels puts a corner window of the face in the centre.
+    """
+    x = np.asarray(x)
+    height, width = x.shape[1], x.shape[2]
+    if abs(dy) >= height or abs(dx) >= width:
+        raise InvalidInputError(f"A shift of ({dy}, {dx}) px leaves nothing of {height}x{width}.")
+    pad = [(0, 0), (max(dy, 0), max(-dy, 0)), (max(dx, 0), max(-dx, 0))]
+    pad += [(0, 0)] * (x.ndim - 3)
+    padded = np.pad(x, pad, mode="edge")
+    top, left = max(-dy, 0), max(-dx, 0)
+    return padded[:, top : top + height, left : left + width]
+
+
+def predict_logits(
+    model,
+    x: np.ndarray,
+    *,
+    batch_size: int = 512,
+    flip_tta: bool = False,
+    tta: str | None = None,
+    shift: int = 2,
+) -> np.ndarray:
+    """Logits (N, n_classes) of ``model`` on ``x`` (N, H, W, C), optionally averaged over views.
+
+    Parameters
+    ----------
+    tta
+        None: one pass. ``"flip"``: the mean over the face and its mirror (2 passes).
+        ``"ten_crop"``: the mean over five windows (centre and the four corners, made by
+        shifting the face ``shift`` pixels diagonally, see :func:`shift_images`) and their
+        mirrors (10 passes), the test-time averaging of the strongest published FER-2013
+        results. For a model trained on random 44-pixel crops of 48-pixel faces, ``shift=2``
+        gives exactly the five 44-pixel windows.
+    flip_tta
+        Same as ``tta="flip"`` (kept for callers that pass a boolean).
+    shift
+        Pixels of the corner shifts of ``"ten_crop"``.
+    """
     if flip_tta:
-        logits = (
-            logits + np.asarray(model.predict(x[:, :, ::-1], batch_size=batch_size, verbose=0))
-        ) / 2
-    return logits
+        if tta not in (None, "flip"):
+            raise InvalidInputError(f"flip_tta=True contradicts tta={tta!r}; pass only tta.")
+        tta = "flip"
+    if tta not in TTA_PASSES:
+        raise InvalidInputError(f"Unknown tta {tta!r}; choose one of {list(TTA_PASSES)}.")
+
+    def run(images):
+        return np.asarray(model.predict(images, batch_size=batch_size, verbose=0))
+
+    x = np.asarray(x)
+    shifts = [(0, 0)]
+    if tta == "ten_crop":
+        shifts += [(dy, dx) for dy in (-shift, shift) for dx in (-shift, shift)]
+    total = None
+    for dy, dx in shifts:
+        view = x if (dy, dx) == (0, 0) else shift_images(x, dy, dx)
+        logits = run(view)
+        if tta is not None:
+            logits = logits + run(view[:, :, ::-1])
+        total = logits if total is None else total + logits
+    return total / (len(shifts) * (1 if tta is None else 2))

@@ -29,3 +29,15 @@ def test_reproduces_its_accuracy_on_privatetest(fer2013_real):
     private = fer2013_real.where(usage="PrivateTest")
     accuracy = (fer_package_predict(private.images).argmax(1) == private.labels).mean()
     assert accuracy == pytest.approx(0.6587, abs=0.002)  # measured: 2,364 of 3,589
+
+
+def test_test_time_augmentation_averages_the_views():
+    faces = np.random.default_rng(1).integers(0, 256, (4, 48, 48, 1), dtype=np.uint8)
+    single = fer_package_predict(faces)
+    mirrored = fer_package_predict(faces[:, :, ::-1])
+    np.testing.assert_allclose(
+        fer_package_predict(faces, tta="flip"), (single + mirrored) / 2, atol=1e-5
+    )
+    ten = fer_package_predict(faces, tta="ten_crop")
+    assert ten.shape == (4, 7)
+    np.testing.assert_allclose(ten.sum(axis=1), 1.0, rtol=1e-4)

@@ -106,3 +106,63 @@ def test_patch_erasing_is_identity_at_inference_and_seeded():
     np.testing.assert_array_equal(first, second)
     with pytest.raises(InvalidInputError, match="probability"):
         RandomPatchErasing(1.5)
+
+
+# RandomFaceCrop: crop-based training inside the model.
+
+
+def _window_offsets(image, crop, size):
+    """Every (top, left) where ``crop`` is exactly the ``size`` window of ``image``."""
+    return [
+        (top, left)
+        for top in range(image.shape[0] - size + 1)
+        for left in range(image.shape[1] - size + 1)
+        if np.array_equal(image[top : top + size, left : left + size], crop)
+    ]
+
+
+def test_face_crop_takes_the_centre_window_at_inference():
+    from emostudy.models.layers import RandomFaceCrop
+
+    x = np.random.default_rng(0).random((3, 48, 48, 1)).astype(np.float32)
+    out = np.asarray(RandomFaceCrop(44)(x, training=False))
+    np.testing.assert_array_equal(out, x[:, 2:46, 2:46])
+
+
+def test_face_crop_takes_an_exact_random_window_of_each_face_in_training():
+    from emostudy.models.layers import RandomFaceCrop
+
+    x = np.random.default_rng(1).random((64, 48, 48, 1)).astype(np.float32)
+    layer = RandomFaceCrop(44, seed=3)
+    first, second = (np.asarray(layer(x, training=True)) for _ in range(2))
+    offsets = [_window_offsets(x[i], first[i], 44) for i in range(len(x))]
+    assert all(len(found) == 1 for found in offsets)  # exact pixels, no resampling
+    assert len({found[0] for found in offsets}) > 10  # each face its own window
+    assert not np.array_equal(first, second)  # and new windows at every step
+
+
+def test_face_crop_names_bad_sizes_and_small_inputs():
+    from emostudy.models.layers import RandomFaceCrop
+
+    with pytest.raises(InvalidInputError, match="positive int"):
+        RandomFaceCrop(0)
+    with pytest.raises(InvalidInputError, match="at least 44x44"):
+        RandomFaceCrop(44)(np.zeros((1, 40, 40, 1), np.float32))
+
+
+def test_a_model_with_a_face_crop_saves_and_loads(tmp_path):
+    from emostudy.models.builders import build_model
+
+    model = build_model("vgg_lite_crop44")
+    assert model.input_shape == (None, 48, 48, 1)
+    x = np.random.default_rng(2).random((4, 48, 48, 1)).astype(np.float32)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras", compile=False)
+    np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), atol=1e-6)
+
+
+def test_moving_statistics_are_averaged_across_replicas():
+    fused = FusedBatchNormalization()
+    fused.build((1, 4, 4, 3))
+    assert fused.moving_mean.aggregation == "mean" and fused.moving_variance.aggregation == "mean"
+    assert fused.gamma.aggregation == "none"

@@ -121,3 +121,30 @@ def test_the_estimate_uses_the_protocols_training_set_size(fer2013_real):
     from emostudy.models.headline import HEADLINE_TRAIN_IMAGES
 
     assert len(fer2013_protocol(fer2013_real).train) == HEADLINE_TRAIN_IMAGES
+
+
+def test_the_v3_recipe_starts_from_the_shipped_v2_weights():
+    import numpy as np
+
+    from emostudy.models import build_model, load_emotion_model
+    from emostudy.models.recipes import HEADLINE_V3
+
+    model = HEADLINE_V3.build()
+    source = load_emotion_model(HEADLINE_V3.init_from)
+    core = build_model("vgg_lite", input_shape=(44, 44, 1))
+    core.set_weights(source.get_weights())
+    x = np.random.default_rng(0).random((3, 48, 48, 1)).astype(np.float32)
+    np.testing.assert_allclose(
+        np.asarray(model(x, training=False)), np.asarray(core(x[:, 2:46, 2:46])), atol=1e-5
+    )
+    assert HEADLINE_V3.config.extra["init_from"] == HEADLINE_V3.init_from
+
+
+def test_a_warm_start_from_an_incompatible_model_is_named():
+    from dataclasses import replace
+
+    from emostudy.errors import InvalidInputError
+    from emostudy.models.recipes import HEADLINE_V3
+
+    with pytest.raises(InvalidInputError, match="differ in number or shape"):
+        replace(HEADLINE_V3, architecture="tiny_cnn").build()

@@ -21,3 +21,48 @@ def test_every_table_records_the_processor_that_measured_it(tmp_path):
     cpu = load_results("demo", tmp_path)["cpu"]
     assert cpu == cpu_description()
     assert cpu["model"] and cpu["cores"] >= 1 and isinstance(cpu["simd_flags"], list)
+
+
+def test_the_privatetest_ledger_appends_one_line_per_evaluation(tmp_path):
+    import pytest
+
+    from emostudy.results import load_privatetest_ledger, record_privatetest
+
+    assert load_privatetest_ledger(tmp_path).empty
+    for accuracy in (0.61, 0.62):
+        record_privatetest(
+            tmp_path,
+            model="m",
+            recipe="r",
+            accuracy=accuracy,
+            n_images=3589,
+            why="report once",
+            source="test",
+            date="2026-12-05",
+        )
+    ledger = load_privatetest_ledger(tmp_path)
+    assert list(ledger["accuracy"]) == [0.61, 0.62]
+    assert set(ledger["date"]) == {"2026-12-05"} and set(ledger["n_images"]) == {3589}
+    with pytest.raises(ValueError, match="fraction"):
+        record_privatetest(
+            tmp_path, model="m", recipe="r", accuracy=61.0, n_images=1, why="x", source="t"
+        )
+    with pytest.raises(ValueError, match="why"):
+        record_privatetest(
+            tmp_path, model="m", recipe="r", accuracy=0.6, n_images=1, why=" ", source="t"
+        )
+    assert len(load_privatetest_ledger(tmp_path)) == 2
+
+
+def test_the_published_ledger_records_every_shipped_model_and_says_why():
+    from pathlib import Path
+
+    from emostudy.models import model_card, shipped_models
+    from emostudy.results import load_privatetest_ledger
+
+    ledger = load_privatetest_ledger(Path(__file__).parents[1] / "book" / "results")
+    assert len(ledger) > 0 and ledger["why"].str.len().min() > 10
+    assert ledger["accuracy"].between(0, 1).all()
+    for name in shipped_models():
+        recorded = model_card(name)["metrics"]["PrivateTest"]["accuracy"]
+        assert np.isclose(ledger["accuracy"], recorded).any(), name

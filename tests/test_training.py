@@ -346,3 +346,48 @@ def test_runs_stored_before_a_config_field_existed_are_still_reused(faces, tmp_p
     erasing = replace(config, augment=Augmentation(erasing=0.5))
     other = train(lambda: build_model("mlp", hidden=(8,)), *faces, erasing, out_dir=tmp_path)
     assert other.seconds > 0  # a different augmentation is a different run
+
+
+def test_shift_images_moves_pixels_and_repeats_the_edges():
+    from emostudy.training import shift_images
+
+    x = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
+    down_right = shift_images(x, 1, 1)[0, ..., 0]
+    np.testing.assert_array_equal(down_right[1:, 1:], x[0, :3, :3, 0])
+    np.testing.assert_array_equal(down_right[0], [0, 0, 1, 2])  # the top row repeated
+    up_left = shift_images(x, -2, -1)[0, ..., 0]
+    np.testing.assert_array_equal(up_left[:2, :3], x[0, 2:, 1:, 0])
+    with pytest.raises(InvalidInputError, match="leaves nothing"):
+        shift_images(x, 4, 0)
+
+
+def test_ten_crop_averages_the_five_windows_and_their_mirrors():
+    model = build_model("vgg_lite_crop44")
+    core = build_model("vgg_lite", input_shape=(44, 44, 1))
+    core.set_weights(model.get_weights())  # the crop layer has no weights
+    x = np.random.default_rng(5).random((6, 48, 48, 1)).astype(np.float32)
+    windows = [(2, 2), (0, 0), (0, 4), (4, 0), (4, 4)]
+    expected = np.mean(
+        [
+            np.asarray(core(view, training=False))
+            for top, left in windows
+            for view in (x[:, top : top + 44, left : left + 44],)
+            for view in (view, view[:, :, ::-1])
+        ],
+        axis=0,
+    )
+    np.testing.assert_allclose(predict_logits(model, x, tta="ten_crop"), expected, atol=1e-4)
+    single = predict_logits(model, x)
+    np.testing.assert_allclose(single, np.asarray(core(x[:, 2:46, 2:46])), atol=1e-4)
+    np.testing.assert_allclose(
+        predict_logits(model, x, tta="flip"), predict_logits(model, x, flip_tta=True)
+    )
+
+
+def test_unknown_or_contradictory_test_time_augmentation_is_named():
+    model = build_model("mlp", hidden=(4,))
+    x = np.zeros((1, 48, 48, 1), np.float32)
+    with pytest.raises(InvalidInputError, match="Unknown tta"):
+        predict_logits(model, x, tta="five_crop")
+    with pytest.raises(InvalidInputError, match="contradicts"):
+        predict_logits(model, x, tta="ten_crop", flip_tta=True)

@@ -67,6 +67,7 @@ def build_cnn(
     batch_norm: bool = False,
     global_pool: bool = False,
     fused_norm: bool = False,
+    input_crop: int | None = None,
     name: str = "cnn",
 ):
     """A VGG-style CNN: blocks of ``convs_per_block`` same-padded convolutions, then 2x2 max-pool.
@@ -77,13 +78,20 @@ def build_cnn(
     or, without any, to the pooled features before the logits; ``batch_norm`` after every
     convolution and dense layer; ``l2`` to every kernel. ``fused_norm=True`` uses
     :class:`~emostudy.models.layers.FusedBatchNormalization` after the convolutions (same maths,
-    one fused kernel: several times faster epochs on a CPU under bfloat16, as chapter 9 measures).
+    one fused kernel: several times faster epochs on a CPU under bfloat16, as chapter 13 measures).
+    ``input_crop`` (pixels) starts the network with a
+    :class:`~emostudy.models.layers.RandomFaceCrop`: a random ``input_crop``-pixel window of each
+    face in training, the centre window at inference.
     """
     import keras
     from keras import layers
 
     inputs = keras.Input(tuple(input_shape))
     x = inputs
+    if input_crop:
+        from emostudy.models.layers import RandomFaceCrop
+
+        x = RandomFaceCrop(input_crop, name="random_face_crop")(x)
     for width in filters:
         for _ in range(convs_per_block):
             x = layers.Conv2D(
@@ -148,6 +156,18 @@ ARCHITECTURES: dict[str, tuple[Any, dict[str, Any]]] = {
             "batch_norm": True,
             "fused_norm": True,
             "global_pool": True,
+        },
+    ),
+    "vgg_lite_crop44": (
+        build_cnn,
+        {
+            "filters": (48, 96, 192, 256),
+            "convs_per_block": 2,
+            "dense": (),
+            "batch_norm": True,
+            "fused_norm": True,
+            "global_pool": True,
+            "input_crop": 44,
         },
     ),
 }

@@ -19,8 +19,11 @@ import os
 import time
 from pathlib import Path
 
-from emostudy.models.recipes import HEADLINE
+from emostudy.models.recipes import HEADLINE, HEADLINE_V3, Recipe
 from emostudy.training import TrainConfig
+
+#: The recipes ``train --recipe`` knows: the shipped v2 and its v3 warm restart.
+RECIPES = {"v2": HEADLINE, "v3": HEADLINE_V3}
 
 #: Architecture name in :data:`emostudy.models.ARCHITECTURES`.
 HEADLINE_ARCHITECTURE = HEADLINE.architecture
@@ -29,24 +32,55 @@ HEADLINE_ARCHITECTURE = HEADLINE.architecture
 HEADLINE_CONFIG = HEADLINE.config
 
 
-def train_headline(out_dir: str | os.PathLike, *, config: TrainConfig = HEADLINE_CONFIG):
-    """Train the headline recipe on the book's FER-2013 protocol; returns the TrainResult."""
-    from emostudy.data.protocol import load_fer2013_protocol
-    from emostudy.models.builders import build_model
+def train_headline(
+    out_dir: str | os.PathLike,
+    *,
+    config: TrainConfig | None = None,
+    recipe: Recipe = HEADLINE,
+    snapshots: bool = False,
+    profile: str = "full",
+    strategy=None,
+):
+    """Train a headline recipe on the book's FER-2013 protocol; returns the TrainResult.
+
+    ``config`` overrides the recipe's own (e.g. fewer epochs). With ``snapshots``, the model of
+    every epoch is also kept (``epoch_NNN.keras`` in ``out_dir``) for snapshot ensembles.
+    ``profile="quick"`` trains on 30 images per class and usage (a smoke test, e.g. of a
+    cluster). ``strategy`` is a ``tf.distribute`` strategy
+    (:func:`emostudy.distributed.multiworker_strategy` on a ``TF_CONFIG`` cluster).
+    """
+    import keras
+
+    from emostudy.data import fer2013_protocol, load_fer2013_for
     from emostudy.preprocessing import to_model_input
     from emostudy.training import as_float32, train
 
+    config = config or recipe.config
+
     out = Path(out_dir)
     start = time.perf_counter()
-    data = load_fer2013_protocol()
+    fer = load_fer2013_for(profile, quick_per_class=30, seed=config.seed)
+    data = fer2013_protocol(fer)
     train_xy = (to_model_input(data.train.images), data.train.labels)
     select_xy = (to_model_input(data.select.images), data.select.labels)
+    callbacks = []
+    if snapshots:
+        out.mkdir(parents=True, exist_ok=True)
+        callbacks.append(keras.callbacks.ModelCheckpoint(out / "epoch_{epoch:03d}.keras"))
     result = train(
-        lambda: build_model(HEADLINE_ARCHITECTURE), train_xy, select_xy, config, out_dir=out
+        recipe.build,
+        train_xy,
+        select_xy,
+        config,
+        out_dir=out,
+        callbacks=callbacks,
+        strategy=strategy,
+        progress=strategy is None,
     )
     as_float32(result.model).save(out / "model.keras")
     summary = {
-        "architecture": HEADLINE_ARCHITECTURE,
+        "architecture": recipe.architecture,
+        "init_from": recipe.init_from,
         "n_params": result.n_params,
         "n_train": len(data.train),
         "best_epoch": result.best_epoch,
@@ -282,15 +316,40 @@ def main(argv: list[str] | None = None) -> None:
         "command", nargs="?", choices=("estimate", "train", "package"), default="train"
     )
     parser.add_argument("--out", default="runs/headline", help="run folder (resumable)")
-    parser.add_argument("--epochs", type=int, default=HEADLINE_CONFIG.epochs)
+    parser.add_argument("--recipe", choices=sorted(RECIPES), default="v2")
+    parser.add_argument("--epochs", type=int, help="default: the recipe's")
+    parser.add_argument(
+        "--snapshots", action="store_true", help="also keep every epoch's model (ensembles)"
+    )
+    parser.add_argument(
+        "--profile", choices=("full", "quick"), default="full", help="quick: 30 images per class"
+    )
+    parser.add_argument("--precision", choices=("float32", "mixed_bfloat16"), help="override")
     args = parser.parse_args(argv)
     from dataclasses import replace
 
-    config = replace(HEADLINE_CONFIG, epochs=args.epochs)
+    from emostudy.distributed import multiworker_strategy, worker_out_dir
+
+    # On a TF_CONFIG cluster the strategy must start before anything else touches TensorFlow.
+    strategy = multiworker_strategy() if args.command == "train" else None
+
+    recipe = RECIPES[args.recipe]
+    config = replace(
+        recipe.config,
+        epochs=args.epochs or recipe.config.epochs,
+        precision=args.precision or recipe.config.precision,
+    )
     if args.command == "estimate":
         print(describe_estimate(estimate_training_time(config)))
     elif args.command == "train":
-        train_headline(args.out, config=config)
+        train_headline(
+            worker_out_dir(args.out),
+            config=config,
+            recipe=recipe,
+            snapshots=args.snapshots,
+            profile=args.profile,
+            strategy=strategy,
+        )
     else:
         package_headline(args.out)
 
