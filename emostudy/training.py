@@ -630,3 +630,16 @@ def predict_logits(
             logits = logits + run(view[:, :, ::-1])
         total = logits if total is None else total + logits
     return total / (len(shifts) * (1 if tta is None else 2))
+
+
+def predict_ensemble_logits(
+    models, x: np.ndarray, *, batch_size: int = 512, tta: str | None = None
+) -> np.ndarray:
+    """The mean of :func:`predict_logits` over ``models`` (an ensemble), each with ``tta``.
+
+    Costs ``len(models) * TTA_PASSES[tta]`` forward passes per face.
+    """
+    models = list(models)
+    if not models:
+        raise InvalidInputError("An ensemble needs at least one model.")
+    return np.mean([predict_logits(m, x, batch_size=batch_size, tta=tta) for m in models], axis=0)

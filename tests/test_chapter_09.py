@@ -2,7 +2,7 @@
 
 import pytest
 
-from emostudy.results import load_results
+from emostudy.results import load_privatetest_ledger, load_results
 
 pytestmark = pytest.mark.notebook
 
@@ -13,13 +13,21 @@ def test_chapter_scores_generations_anchor_and_tests_pairs(quick_run):
     assert table["profile"] == "quick"
     results = table["results"]
     generations = results["generations"]
-    assert list(generations) == [
+    names = list(generations)
+    ceiling = [name for name in names if name.startswith("ceiling: ")]
+    assert len(ceiling) == 1
+    assert [name for name in names if name not in ceiling] == [
         "gen1_tiny",
         "gen2_vgg",
         "gen3_regularised",
         "gen4_headline",
         "gen4_headline + flip TTA",
+        "gen5_headline_v3",
+        "gen5_headline_v3 + flip TTA",
+        "gen5_headline_v3 + ten-crop",
         "anchor: fer package",
+        "anchor: fer package + flip TTA",
+        "anchor: fer package + ten-crop",
     ]
     for name, entry in generations.items():
         low, high = entry["accuracy_ci95"]
@@ -31,7 +39,25 @@ def test_chapter_scores_generations_anchor_and_tests_pairs(quick_run):
         assert generations[name]["epochs"] == 1  # quick profile: one epoch each
         assert generations[name]["training_seconds"] > 0
     assert "gen3_regularised → gen4_headline" in results["mcnemar"]
-    assert results["faces_per_second"]["single pass"] > results["faces_per_second"]["flip TTA"]
+    speed = results["faces_per_second"]
+    assert speed["single pass"] > speed["flip TTA"] > speed["ten-crop"]
+    assert results["one_face_latency_ms"]["ms_median"] > 0
+
+    # Candidates are compared on PublicTest; the default may take at most two passes per face.
+    candidates = results["candidates_publictest"]
+    assert len(candidates) == 9
+    assert candidates[results["default_config"]]["passes per face"] <= 2
+    best = max(c["PublicTest accuracy"] for c in candidates.values())
+    assert candidates[results["ceiling_config"]]["PublicTest accuracy"] == best
+
+    # Two workers on localhost end with identical weights.
+    assert results["multiworker"]["workers"] == 2
+    assert results["multiworker"]["largest_weight_difference"] == 0.0
+
+    # Every PrivateTest evaluation of the run is in the run's own ledger, never the book's.
+    ledger = load_privatetest_ledger(results_dir)
+    assert len(ledger) == len(generations) == results["privatetest_ledger_entries"]
+    assert set(ledger["profile"]) == {"quick"}
 
 
 def test_chapter_figures_are_captured_even_under_agg(quick_run):

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from emostudy.cli import EXIT_ERROR, EXIT_NO_FACE, EXIT_USAGE, main
+from emostudy.models import DEFAULT_EMOTION_MODEL
 from emostudy.recognition import demo_image, video_info
 
 
@@ -98,7 +99,7 @@ def test_a_video_gives_an_annotated_video_and_a_track_csv(capsys, tmp_path):
 def test_export_writes_tflite_with_measured_parity(capsys, tmp_path):
     code, out, _ = run(capsys, "export", "-o", tmp_path, "--format", "tflite")
     assert code == 0
-    assert (tmp_path / "fer2013_vgg_lite.tflite").is_file()
+    assert (tmp_path / f"{DEFAULT_EMOTION_MODEL}.tflite").is_file()
     assert "max |logit diff|" in out and ": ok" in out
     code, _, err = run(capsys, "export", "--model", "model.onnx")
     assert code == EXIT_ERROR and "shipped name or .keras" in err
@@ -108,7 +109,7 @@ def test_export_writes_onnx_with_measured_parity(capsys, tmp_path):
     pytest.importorskip("tf2onnx", reason="ONNX export needs tf2onnx (pip install tf2onnx onnx)")
     code, out, _ = run(capsys, "export", "-o", tmp_path, "--format", "onnx")
     assert code == 0
-    assert (tmp_path / "fer2013_vgg_lite.onnx").is_file()
+    assert (tmp_path / f"{DEFAULT_EMOTION_MODEL}.onnx").is_file()
     assert "max |logit diff|" in out and ": ok" in out
 
 

@@ -166,3 +166,21 @@ def test_moving_statistics_are_averaged_across_replicas():
     fused.build((1, 4, 4, 3))
     assert fused.moving_mean.aggregation == "mean" and fused.moving_variance.aggregation == "mean"
     assert fused.gamma.aggregation == "none"
+
+
+@pytest.mark.parametrize("name", ["tiny_cnn", "vgg_lite", "vgg_lite_crop44"])
+def test_macs_per_image_agree_with_tensorflows_profiler(name):
+    import tensorflow as tf
+
+    from emostudy.models import build_model
+    from emostudy.models.cost import macs_per_image
+
+    model = build_model(name)
+    function = tf.function(lambda x: model(x, training=False))
+    graph = function.get_concrete_function(tf.TensorSpec((1, 48, 48, 1), tf.float32)).graph
+    options = tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
+    options["output"] = "none"
+    flops = tf.compat.v1.profiler.profile(graph, options=options).total_float_ops
+    macs = macs_per_image(model)
+    # The profiler counts 2 FLOPs per multiply-accumulate, plus the cheap element-wise ops.
+    assert 2 * macs <= flops <= 2 * macs * 1.05, (macs, flops)

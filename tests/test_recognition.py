@@ -11,7 +11,7 @@ from emostudy.data.classes import FER_CLASSES
 from emostudy.detectors import create_detector
 from emostudy.errors import CorruptImageError, InvalidInputError, ModelNotFoundError
 from emostudy.faces import DEFAULT_CROP, CropSpec, crop_faces
-from emostudy.models import load_emotion_model, model_path, predict_emotions
+from emostudy.models import DEFAULT_EMOTION_MODEL, load_emotion_model, model_path, predict_emotions
 from emostudy.recognition import (
     DEFAULT_DETECTOR,
     OPERATING_THRESHOLDS,
@@ -46,7 +46,7 @@ def faces():
 
 
 def test_the_shipped_onnx_export_is_current_and_matches_keras(faces):
-    path = shipped_onnx_path("fer2013_vgg_lite")
+    path = shipped_onnx_path(DEFAULT_EMOTION_MODEL)
     assert path is not None, "the shipped ONNX export is missing or stale: run emostudy export"
     assert onnx_source_sha256(path) == file_sha256(model_path())
     check = parity(load_emotion_model(), path, faces)

@@ -391,3 +391,16 @@ def test_unknown_or_contradictory_test_time_augmentation_is_named():
         predict_logits(model, x, tta="five_crop")
     with pytest.raises(InvalidInputError, match="contradicts"):
         predict_logits(model, x, tta="ten_crop", flip_tta=True)
+
+
+def test_an_ensemble_averages_its_members_logits():
+    from emostudy.training import predict_ensemble_logits
+
+    first, second = build_model("mlp", hidden=(4,)), build_model("mlp", hidden=(4,))
+    x = np.random.default_rng(0).random((3, 48, 48, 1)).astype(np.float32)
+    expected = (predict_logits(first, x, tta="flip") + predict_logits(second, x, tta="flip")) / 2
+    np.testing.assert_allclose(
+        predict_ensemble_logits([first, second], x, tta="flip"), expected, atol=1e-6
+    )
+    with pytest.raises(InvalidInputError, match="at least one"):
+        predict_ensemble_logits([], x)

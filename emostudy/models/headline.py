@@ -25,6 +25,9 @@ from emostudy.training import TrainConfig
 #: The recipes ``train --recipe`` knows: the shipped v2 and its v3 warm restart.
 RECIPES = {"v2": HEADLINE, "v3": HEADLINE_V3}
 
+#: The name each recipe's model ships under.
+PACKAGE_NAMES = {"v2": "fer2013_vgg_lite", "v3": "fer2013_vgg_lite_v3"}
+
 #: Architecture name in :data:`emostudy.models.ARCHITECTURES`.
 HEADLINE_ARCHITECTURE = HEADLINE.architecture
 
@@ -140,13 +143,21 @@ def estimate_training_time(
     }
 
 
-def package_headline(run_dir: str | os.PathLike, name: str = "fer2013_vgg_lite") -> dict:
+def package_headline(
+    run_dir: str | os.PathLike,
+    name: str = "fer2013_vgg_lite",
+    *,
+    recipe: Recipe = HEADLINE,
+    results_dir: str | os.PathLike | None = None,
+) -> dict:
     """Copy a finished run into the package and write its facts and model card.
 
     Writes ``emostudy/models/weights/<name>.keras`` (float32), ``<name>.log.csv`` (the training
     log), ``<name>.json`` (recipe, data, timings and metrics on PublicTest and, once, PrivateTest,
-    with and without flip test-time augmentation) and ``<name>.md`` (the model card, rendered from
-    the JSON). Returns the JSON's content.
+    single pass and with flip and ten-crop test-time averaging) and ``<name>.md`` (the model
+    card, rendered from the JSON). Each PrivateTest evaluation is appended to the PrivateTest
+    ledger in ``results_dir`` (the book's ``book/results`` by default). Returns the JSON's
+    content.
     """
     import dataclasses
     import shutil
@@ -158,10 +169,12 @@ def package_headline(run_dir: str | os.PathLike, name: str = "fer2013_vgg_lite")
     from emostudy.evaluation import evaluate
     from emostudy.models.pretrained import _weights_dir
     from emostudy.preprocessing import to_model_input
-    from emostudy.training import as_float32, predict_logits
+    from emostudy.results import record_privatetest
+    from emostudy.training import TTA_PASSES, as_float32, predict_logits
 
     run = Path(run_dir)
     target = _weights_dir()
+    results_dir = Path(results_dir or Path(__file__).parents[2] / "book" / "results")
     import emostudy.models.layers  # noqa: F401  (registers the custom layers for loading)
 
     model = as_float32(keras.models.load_model(run / "best.keras", compile=False))
@@ -173,13 +186,28 @@ def package_headline(run_dir: str | os.PathLike, name: str = "fer2013_vgg_lite")
     metrics = {}
     for split, faces in {"PublicTest": data.select, "PrivateTest": data.report}.items():
         x = to_model_input(faces.images)
-        for tta in (False, True):
-            predicted = predict_logits(model, x, flip_tta=tta).argmax(axis=1)
-            key = f"{split}{'_flip_tta' if tta else ''}"
+        for tta in TTA_PASSES:
+            predicted = predict_logits(model, x, tta=tta).argmax(axis=1)
+            key = f"{split}{'' if tta is None else '_' + tta + '_tta'}"
             metrics[key] = evaluate(faces.labels, predicted, classes, seed=0)
+            if split == "PrivateTest":
+                record_privatetest(
+                    results_dir,
+                    model=name,
+                    recipe=f"{recipe.description}; test-time averaging: {tta or 'none'}",
+                    accuracy=metrics[key]["accuracy"],
+                    n_images=len(faces),
+                    why="model card of the shipped model, once after training and selection",
+                    source="python -m emostudy.models.headline package",
+                )
+    init_epochs = 0
+    if recipe.init_from is not None:
+        from emostudy.models.pretrained import model_card
+
+        init_epochs = int(model_card(recipe.init_from)["epochs_run"])
     facts = {
         "name": name,
-        "architecture": HEADLINE_ARCHITECTURE,
+        "architecture": recipe.architecture,
         "n_params": int(model.count_params()),
         "file_megabytes": round((target / f"{name}.keras").stat().st_size / 1e6, 2),
         "classes": classes,
@@ -189,7 +217,10 @@ def package_headline(run_dir: str | os.PathLike, name: str = "fer2013_vgg_lite")
             "select": f"FER-2013 PublicTest ({len(data.select):,} images): epoch selection",
             "report": f"FER-2013 PrivateTest ({len(data.report):,} images): evaluated once",
         },
-        "recipe": dataclasses.asdict(HEADLINE_CONFIG),
+        "recipe": dataclasses.asdict(recipe.config),
+        "description": recipe.description,
+        "init_from": recipe.init_from,
+        "init_epochs": init_epochs,
         "epochs_run": int(len(log)),
         "best_epoch": int(log["val_accuracy"].idxmax()) + 1,
         "training_seconds": float(log["seconds"].sum()),
@@ -214,10 +245,26 @@ def _describe(architecture: str) -> str:
     if settings.get("batch_norm"):
         fused = " (fused kernel)" if settings.get("fused_norm") else ""
         parts.append(f"batch normalisation{fused}")
+    if settings.get("input_crop"):
+        parts.insert(
+            0,
+            f"random {settings['input_crop']}-px crops of the face in training "
+            "(the centre crop at inference)",
+        )
     parts.append("global average pooling" if settings.get("global_pool") else "a dense head")
     if settings.get("dropout"):
         parts.append(f"dropout {settings['dropout']}")
     return ", ".join(parts) + ", 7 logits"
+
+
+def _training_origin(facts: dict) -> str:
+    """'from scratch', or the warm restart a model continued from."""
+    if not facts.get("init_from"):
+        return "from scratch"
+    return (
+        f"from scratch in two runs: `{facts['init_from']}` ({facts['init_epochs']} epochs), "
+        "then this warm restart"
+    )
 
 
 def render_model_card(facts: dict) -> str:
@@ -238,6 +285,13 @@ def render_model_card(facts: dict) -> str:
         f"{pct(tta['per_class'][c]['recall'])} | {pct(tta['per_class'][c]['f1'])} |"
         for c in facts["classes"]
     )
+    ten = facts["metrics"].get("PrivateTest_ten_crop_tta")
+    ten_crop_row = (
+        f"| ten-crop test-time averaging (10 passes) | {interval(ten)} | "
+        f"{pct(ten['balanced_accuracy'])} | {pct(ten['macro_f1'])} |\n"
+        if ten
+        else ""
+    )
     config = facts["recipe"]
     weakest = sorted(facts["classes"], key=lambda c: tta["per_class"][c]["recall"])[:2]
     return f"""# Model card: `{facts["name"]}`
@@ -251,8 +305,8 @@ of chapter 9. Generated by `python -m emostudy.models.headline package`; the num
   {facts["n_params"]:,} parameters;
   {facts["file_megabytes"]} MB (Keras format, float32).
 - Input: {facts["input"]}. Output: logits over {", ".join(facts["classes"])}.
-- Training: from scratch, {facts["epochs_run"]} epochs (best epoch {facts["best_epoch"]} on
-  PublicTest), batch {config["batch_size"]}, {config["optimizer"]} (learning rate
+- Training: {_training_origin(facts)}, {facts["epochs_run"]} epochs (best epoch
+  {facts["best_epoch"]} on PublicTest), batch {config["batch_size"]}, {config["optimizer"]} (learning rate
   {config["learning_rate"]}, weight decay {config["weight_decay"]}), {config["schedule"]} schedule
   with {config["warmup_epochs"]} warm-up epochs, label smoothing {config["label_smoothing"]},
   augmentation {config["augment"]}, `{config["precision"]}` compute, seed {config["seed"]}.
@@ -271,7 +325,7 @@ of chapter 9. Generated by `python -m emostudy.models.headline package`; the num
 {pct(private["macro_f1"])} |
 | flip test-time augmentation (default in `predict_emotions`) | {interval(tta)} | \
 {pct(tta["balanced_accuracy"])} | {pct(tta["macro_f1"])} |
-
+{ten_crop_row}
 PublicTest (used for epoch selection, so optimistic): {pct(public["accuracy"])}.
 
 Per class, PrivateTest with flip test-time augmentation:
@@ -325,6 +379,7 @@ def main(argv: list[str] | None = None) -> None:
         "--profile", choices=("full", "quick"), default="full", help="quick: 30 images per class"
     )
     parser.add_argument("--precision", choices=("float32", "mixed_bfloat16"), help="override")
+    parser.add_argument("--name", help="package: the shipped model's name (default per recipe)")
     args = parser.parse_args(argv)
     from dataclasses import replace
 
@@ -351,7 +406,7 @@ def main(argv: list[str] | None = None) -> None:
             strategy=strategy,
         )
     else:
-        package_headline(args.out)
+        package_headline(args.out, args.name or PACKAGE_NAMES[args.recipe], recipe=recipe)
 
 
 if __name__ == "__main__":

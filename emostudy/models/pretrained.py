@@ -1,9 +1,11 @@
 """The emotion models shipped inside the package, and how to use them.
 
-The default, ``fer2013_vgg_lite``, is chapter 9's headline model: trained from scratch on FER-2013
-``Training`` (minus the audit's exclusions), its epoch selected on ``PublicTest``, scored once on
-``PrivateTest``. Its model card (``weights/fer2013_vgg_lite.md``, also in the book) gives the
-data, protocol, metrics and known limitations; ``weights/fer2013_vgg_lite.json`` the numbers::
+The default, ``fer2013_vgg_lite_v3``, is chapter 9's headline model (generation 5): trained from
+scratch on FER-2013 ``Training`` (minus the audit's exclusions) in two runs, the second a warm
+restart of ``fer2013_vgg_lite`` (generation 4, also shipped) on random 44-pixel crops; epochs
+selected on ``PublicTest``, scored once on ``PrivateTest``. Each model's card
+(``weights/<name>.md``, also in the book) gives the data, protocol, metrics and known
+limitations; ``weights/<name>.json`` the numbers::
 
     from emostudy.models import load_emotion_model, predict_emotions
     probabilities = predict_emotions(faces)  # (N, 7), columns FER_CLASSES
@@ -25,7 +27,7 @@ from emostudy.errors import InvalidInputError, ModelNotFoundError
 from emostudy.preprocessing import LOW_INFORMATION_STD, low_information, to_model_input
 
 #: Name of the model that :func:`load_emotion_model` loads by default.
-DEFAULT_EMOTION_MODEL = "fer2013_vgg_lite"
+DEFAULT_EMOTION_MODEL = "fer2013_vgg_lite_v3"
 #: Number of emotion classes every shipped model predicts (the columns of ``FER_CLASSES``).
 N_CLASSES = 7
 
