@@ -73,6 +73,9 @@ class TrainConfig:
     # "mixed_bfloat16": bf16 compute, float32 weights; used only where the CPU has bf16 units
     precision: str = "float32"
     seed: int = 0
+    # weight of a teacher's probabilities in the training targets (knowledge distillation):
+    # target = (1 - w) * one-hot label + w * teacher; needs train(teacher_probabilities=...)
+    distill_weight: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)  # free-form notes stored with the run
 
     def __post_init__(self):
@@ -88,6 +91,11 @@ class TrainConfig:
             )
         if self.epochs < 1 or self.batch_size < 1:
             raise InvalidInputError("epochs and batch_size must be positive.")
+        if not 0.0 <= self.distill_weight <= 1.0:
+            raise InvalidInputError(
+                f"distill_weight must be in [0, 1] (got {self.distill_weight}): it is the share "
+                "of the teacher's probabilities in the training targets."
+            )
 
 
 @dataclass
@@ -242,6 +250,35 @@ def _float32_config(config):
     return config
 
 
+def _training_targets(onehot: np.ndarray, teacher: np.ndarray | None, weight: float) -> np.ndarray:
+    """One-hot labels (N, C) blended with a teacher's probabilities (N, C) by ``weight``."""
+    if teacher is None:
+        if weight > 0:
+            raise InvalidInputError(
+                f"distill_weight={weight} needs teacher_probabilities (one row of class "
+                "probabilities per training input)."
+            )
+        return onehot
+    if weight == 0:
+        raise InvalidInputError(
+            "teacher_probabilities were given but distill_weight is 0, so they would be ignored; "
+            "set TrainConfig(distill_weight=...) in (0, 1]."
+        )
+    teacher = np.asarray(teacher, dtype=np.float32)
+    if teacher.shape != onehot.shape:
+        raise InvalidInputError(
+            f"teacher_probabilities must have shape {onehot.shape} (training inputs x classes), "
+            f"got {teacher.shape}."
+        )
+    if not np.isfinite(teacher).all() or (teacher < 0).any():
+        raise InvalidInputError("teacher_probabilities must be finite and non-negative.")
+    if not np.allclose(teacher.sum(axis=1), 1.0, atol=1e-3):
+        raise InvalidInputError(
+            "teacher_probabilities rows must sum to 1 (apply a softmax to logits first)."
+        )
+    return ((1.0 - weight) * onehot + weight * teacher).astype(np.float32)
+
+
 def _class_weights(y: np.ndarray, n_classes: int) -> np.ndarray:
     from sklearn.utils.class_weight import compute_class_weight
 
@@ -280,6 +317,7 @@ def train(
     strategy=None,
     progress: bool = True,
     callbacks: list | None = None,
+    teacher_probabilities: np.ndarray | None = None,
 ) -> TrainResult:
     """Fit the model made by ``build()`` on ``train_data``, selecting the epoch on ``val_data``.
 
@@ -309,6 +347,13 @@ def train(
         Extra Keras callbacks. They run after the epoch timer and before early stopping, the
         checkpoint and the CSV log, so metrics they add to an epoch's logs are logged (and can
         be monitored); their own time is not in the epoch's ``seconds``.
+    teacher_probabilities
+        Knowledge distillation: a teacher's class probabilities for every training input, shape
+        (N_train, n_classes), rows summing to 1 (e.g. a softened ensemble, see
+        :meth:`emostudy.models.recipes.Recipe.teacher_probabilities`). Each training target
+        becomes ``(1 - config.distill_weight) * one_hot(label) + config.distill_weight *
+        teacher``; label smoothing then applies on top. The teacher sees the un-augmented
+        image (offline distillation). Required exactly when ``config.distill_weight > 0``.
     """
 
     import keras
@@ -359,7 +404,9 @@ def train(
     weights = None
     if config.class_weight == "balanced":
         weights = _class_weights(y_train, n_classes)[y_train].astype(np.float32)
-    onehot_train = np.eye(n_classes, dtype=np.float32)[y_train]
+    onehot_train = _training_targets(
+        np.eye(n_classes, dtype=np.float32)[y_train], teacher_probabilities, config.distill_weight
+    )
     onehot_val = np.eye(n_classes, dtype=np.float32)[np.asarray(y_val, dtype=np.int64)]
     train_ds = make_dataset(
         x_train,
@@ -502,14 +549,20 @@ def _scalar_metric_reduction():
 
 
 #: Config fields added after runs were stored, with the value that means "as before".
-_LATER_FIELDS = {("augment", "erasing"): 0.0, ("augment", "mixup"): 0.0}
+_LATER_FIELDS = {
+    ("augment", "erasing"): 0.0,
+    ("augment", "mixup"): 0.0,
+    (None, "distill_weight"): 0.0,
+}
 
 
 def _with_later_defaults(stored: dict) -> dict:
     """A stored config with the fields added since filled with their old-behaviour values."""
     filled = json.loads(json.dumps(stored))
     for (section, key), value in _LATER_FIELDS.items():
-        if isinstance(filled.get(section), dict):
+        if section is None:
+            filled.setdefault(key, value)
+        elif isinstance(filled.get(section), dict):
             filled[section].setdefault(key, value)
     return filled
 

@@ -100,7 +100,7 @@ def test_reproduces_its_recorded_privatetest_accuracy_exactly(fer2013_real, name
         assert result["accuracy"] == recorded["accuracy"], key
 
 
-@pytest.mark.parametrize("version", ["v2", "v3"])
+@pytest.mark.parametrize("version", ["v2", "v3", "v4"])
 def test_each_headline_recipe_rebuilds_its_shipped_architecture(version):
     # The model card describes the architecture from the builder's settings, and
     # `python -m emostudy.models.headline train --recipe <version>` rebuilds it from them: both

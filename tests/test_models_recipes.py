@@ -4,6 +4,7 @@ import pytest
 
 from emostudy.models import GENERATIONS, HEADLINE
 from emostudy.models.headline import HEADLINE_CONFIG, render_model_card
+from emostudy.models.recipes import HEADLINE_V3
 
 
 @pytest.mark.parametrize("name", list(GENERATIONS))
@@ -148,3 +149,38 @@ def test_a_warm_start_from_an_incompatible_model_is_named():
 
     with pytest.raises(InvalidInputError, match="differ in number or shape"):
         replace(HEADLINE_V3, architecture="tiny_cnn").build()
+
+
+def test_teachers_give_softened_flip_averaged_probabilities():
+    from dataclasses import replace
+
+    import numpy as np
+    from scipy.special import softmax
+
+    from emostudy.models import load_emotion_model
+    from emostudy.models.recipes import HEADLINE_V4
+    from emostudy.training import predict_logits
+
+    x = np.random.default_rng(1).random((4, 48, 48, 1)).astype(np.float32)
+    recipe = replace(HEADLINE_V4, teachers=("fer2013_vgg_lite",), teacher_temperature=3.0)
+    probabilities = recipe.teacher_probabilities(x)
+    logits = predict_logits(load_emotion_model("fer2013_vgg_lite"), x, tta="flip")
+    np.testing.assert_allclose(probabilities, softmax(logits / 3.0, axis=1), atol=1e-5)
+    assert probabilities.shape == (4, 7)
+    hot = replace(recipe, teacher_temperature=1.0).teacher_probabilities(x)
+    assert probabilities.max(1).mean() < hot.max(1).mean()  # temperature spreads them
+    assert HEADLINE_V3.teacher_probabilities(x) is None
+
+
+def test_a_recipe_with_teachers_must_weight_them_and_vice_versa():
+    from dataclasses import replace
+
+    from emostudy.errors import InvalidInputError
+    from emostudy.models.recipes import HEADLINE_V3, HEADLINE_V4
+
+    with pytest.raises(InvalidInputError, match="needs config.distill_weight > 0"):
+        replace(HEADLINE_V3, teachers=("fer2013_vgg_lite",))
+    with pytest.raises(InvalidInputError, match="needs config.distill_weight > 0"):
+        replace(HEADLINE_V4, teachers=())
+    with pytest.raises(InvalidInputError, match="teacher_temperature must be positive"):
+        replace(HEADLINE_V4, teacher_temperature=0.0)

@@ -1,5 +1,6 @@
 """Model builders, preprocessing and the seeded training entry point, on the synthetic faces."""
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -404,3 +405,59 @@ def test_an_ensemble_averages_its_members_logits():
     )
     with pytest.raises(InvalidInputError, match="at least one"):
         predict_ensemble_logits([], x)
+
+
+def test_distillation_blends_labels_with_the_teachers_probabilities(faces, tmp_path):
+    from emostudy.training import _training_targets
+
+    onehot = np.eye(7, dtype=np.float32)[[0, 3]]
+    teacher = np.full((2, 7), 1 / 7, dtype=np.float32)
+    blended = _training_targets(onehot, teacher, 0.25)
+    np.testing.assert_allclose(blended[0, 0], 0.75 + 0.25 / 7, rtol=1e-6)
+    np.testing.assert_allclose(blended[1, 0], 0.25 / 7, rtol=1e-6)
+    np.testing.assert_allclose(blended.sum(axis=1), 1.0, rtol=1e-6)
+    assert _training_targets(onehot, None, 0.0) is onehot
+
+    # a student pulled entirely towards a uniform teacher ends far less confident than one
+    # trained on the labels alone
+    (x_train, y_train), val = faces
+    uniform = np.full((len(x_train), 7), 1 / 7, dtype=np.float32)
+    build = lambda: build_model("tiny_cnn", dense=(32,))  # noqa: E731
+    config = TrainConfig(epochs=4, batch_size=32, learning_rate=3e-3, seed=3)
+    labels_only = train(build, (x_train, y_train), val, config, progress=False)
+    distilled = train(
+        build,
+        (x_train, y_train),
+        val,
+        replace(config, distill_weight=1.0),
+        teacher_probabilities=uniform,
+        progress=False,
+        out_dir=tmp_path,
+    )
+    assert json.loads((tmp_path / "config.json").read_text())["distill_weight"] == 1.0
+
+    def confidence(model):
+        logits = predict_logits(model, val[0])
+        p = np.exp(logits - logits.max(1, keepdims=True))
+        return (p / p.sum(1, keepdims=True)).max(1).mean()
+
+    assert confidence(distilled.model) < 0.3 < confidence(labels_only.model)
+
+
+@pytest.mark.parametrize(
+    "weight, teacher, message",
+    [
+        (0.5, None, "needs teacher_probabilities"),
+        (0.0, np.full((2, 7), 1 / 7), "distill_weight is 0"),
+        (0.5, np.full((3, 7), 1 / 7), r"shape \(2, 7\)"),
+        (0.5, np.full((2, 7), 0.5), "must sum to 1"),
+        (0.5, np.full((2, 7), np.nan), "finite and non-negative"),
+    ],
+)
+def test_bad_distillation_input_is_named(weight, teacher, message):
+    from emostudy.training import _training_targets
+
+    with pytest.raises(InvalidInputError, match=message):
+        _training_targets(np.eye(7, dtype=np.float32)[[0, 1]], teacher, weight)
+    with pytest.raises(InvalidInputError, match=r"distill_weight must be in \[0, 1\]"):
+        TrainConfig(distill_weight=1.5)
