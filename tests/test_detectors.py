@@ -503,3 +503,14 @@ def test_every_detector_class_shrinks_large_photos_by_default():
     for name, cls in DETECTORS.items():
         default = inspect.signature(cls.__init__).parameters["max_side"].default
         assert default == (MMOD_MAX_SIDE if name == "dlib_mmod" else DEFAULT_MAX_SIDE), name
+
+
+def test_retinaface_does_not_spin_between_runs_unless_asked():
+    from emostudy.detectors import create_detector
+
+    def spinning(detector):
+        options = detector._session.get_session_options()
+        return options.get_session_config_entry("session.intra_op.allow_spinning")
+
+    assert spinning(create_detector("retinaface")) == "0"
+    assert spinning(create_detector("retinaface", spinning=True)) == "1"
