@@ -80,10 +80,10 @@ def test_scratch_cnn_learns_an_easy_task_and_returns_probabilities():
 
 
 def test_fine_tuning_freezes_the_lower_blocks_first_and_leaves_the_shipped_model_alone(faces):
-    shipped = load_emotion_model()
+    method = FineTuned(head_epochs=1, full_epochs=0, batch_size=4, augment=None, seed=0)
+    shipped = load_emotion_model(method.base)  # the network fine-tuning starts from
     before = [w.copy() for w in shipped.get_weights()]
     labels = np.arange(12) % 7
-    method = FineTuned(head_epochs=1, full_epochs=0, batch_size=4, augment=None, seed=0)
     method.fit(faces, labels)
     backbone = method.backbone_
     first_conv = backbone.get_layer("conv2d").get_weights()[0]
