@@ -385,6 +385,45 @@ def test_ten_crop_averages_the_five_windows_and_their_mirrors():
     )
 
 
+class _CountingLinearModel:
+    """A stand-in with Keras' ``predict`` signature: fixed linear logits, passes counted."""
+
+    def __init__(self):
+        self.weights = np.random.default_rng(3).normal(size=(48 * 48, 7)).astype(np.float32)
+        self.passes = 0
+
+    def predict(self, images, batch_size, verbose):
+        self.passes += 1
+        return np.asarray(images, np.float32).reshape(len(images), -1) @ self.weights
+
+
+def test_every_test_time_setting_from_one_set_of_passes_equals_each_setting_alone():
+    from emostudy.training import predict_logits_by_tta, shift_images
+
+    x = np.random.default_rng(4).random((5, 48, 48, 1)).astype(np.float32)
+    model = _CountingLinearModel()
+    by_tta = predict_logits_by_tta(model, x)
+    assert model.passes == 10 and list(by_tta) == [None, "flip", "ten_crop"]
+    run = _CountingLinearModel().predict
+    centre, mirror = run(x, 0, 0), run(x[:, :, ::-1], 0, 0)
+    np.testing.assert_array_equal(by_tta[None], centre)
+    np.testing.assert_array_equal(by_tta["flip"], (centre + mirror) / 2)
+    total = centre + mirror
+    for dy, dx in [(-2, -2), (-2, 2), (2, -2), (2, 2)]:
+        view = shift_images(x, dy, dx)
+        total = total + (run(view, 0, 0) + run(view[:, :, ::-1], 0, 0))
+    np.testing.assert_array_equal(by_tta["ten_crop"], total / 10)
+    for tta, passes in [(None, 1), ("flip", 2), ("ten_crop", 10)]:
+        alone = _CountingLinearModel()
+        np.testing.assert_array_equal(predict_logits(alone, x, tta=tta), by_tta[tta])
+        assert alone.passes == passes
+    flip_only = _CountingLinearModel()
+    assert list(predict_logits_by_tta(flip_only, x, up_to="flip")) == [None, "flip"]
+    assert flip_only.passes == 2
+    with pytest.raises(InvalidInputError, match="Unknown tta"):
+        predict_logits_by_tta(model, x, up_to="five_crop")
+
+
 def test_unknown_or_contradictory_test_time_augmentation_is_named():
     model = build_model("mlp", hidden=(4,))
     x = np.zeros((1, 48, 48, 1), np.float32)

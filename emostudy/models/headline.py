@@ -172,7 +172,7 @@ def package_headline(
     from emostudy.models.pretrained import _weights_dir
     from emostudy.preprocessing import to_model_input
     from emostudy.results import record_privatetest
-    from emostudy.training import TTA_PASSES, as_float32, predict_logits
+    from emostudy.training import as_float32, predict_logits_by_tta
 
     run = Path(run_dir)
     target = _weights_dir()
@@ -187,9 +187,9 @@ def package_headline(
     classes = list(data.report.class_names)
     metrics = {}
     for split, faces in {"PublicTest": data.select, "PrivateTest": data.report}.items():
-        x = to_model_input(faces.images)
-        for tta in TTA_PASSES:
-            predicted = predict_logits(model, x, tta=tta).argmax(axis=1)
+        logits = predict_logits_by_tta(model, to_model_input(faces.images))
+        for tta, by_tta in logits.items():
+            predicted = by_tta.argmax(axis=1)
             key = f"{split}{'' if tta is None else '_' + tta + '_tta'}"
             metrics[key] = evaluate(faces.labels, predicted, classes, seed=0)
             if split == "PrivateTest":
