@@ -51,7 +51,7 @@ test: lint  ## unit tests, quick-profile runs of every notebook, and a book buil
 	$(PY) -m pytest
 
 results: $(STAMP)  ## re-execute notebooks in their full profile, in place (NB=07 for one chapter)
-	$(PY) -m emostudy.runner full $(NB)
+	$(PY) -m emostudy run full $(NB)
 
 lab: $(STAMP)  ## JupyterLab on the notebooks
 	$(PY) -m jupyter lab --notebook-dir=notebooks

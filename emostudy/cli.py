@@ -9,6 +9,11 @@
     emostudy clip.mp4 -o annotated.mp4  # annotated video + per-track CSV (annotated.csv)
     emostudy --camera 0                 # live window with smoothed labels (q quits)
     emostudy export -o exported/        # the model as ONNX and TFLite, with measured parity
+    emostudy headline train --recipe v3 # retrain a headline model (also: estimate, package)
+    emostudy run quick OUTDIR 07        # run chapters in their quick profile (full: in place)
+
+``python -m emostudy`` is the same command. ``emostudy recognize SOURCE`` is the long form of
+``emostudy SOURCE``.
 
 Exit codes: 0 done; 1 an input, model or video problem (one line says what and how to fix it);
 2 a usage mistake; 3 no face found.
@@ -43,10 +48,11 @@ class NoFaceFound(EmostudyError):
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``emostudy`` console script; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
-    command = export_command if args[:1] == ["export"] else recognize_command
-    if command is export_command:
+    name = args[0] if args and args[0] in SUBCOMMANDS else None
+    command = SUBCOMMANDS[name] if name else recognize_command
+    if name:
         args = args[1:]
-    prog = "emostudy export" if command is export_command else "emostudy"
+    prog = f"emostudy {name}" if name and name != "recognize" else "emostudy"
     try:
         result = command.main(args=args, prog_name=prog, standalone_mode=False)
     except click.exceptions.Exit as done:
@@ -81,8 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 # ---------------------------------------------------------------------------------------------
 @click.command(
     context_settings={"help_option_names": ["-h", "--help"]},
-    epilog="Model export: emostudy export --help. Exit codes: 0 done, 1 input/model/video "
-    "problem, 2 usage, 3 no face found.",
+    epilog="Other commands (each with --help): emostudy export (ONNX and TFLite), emostudy "
+    "headline (train a headline model), emostudy run (execute the book's chapters). Exit codes: "
+    "0 done, 1 input/model/video problem, 2 usage, 3 no face found.",
 )
 @click.argument("source", required=False, type=click.Path(path_type=Path))
 @click.option("--camera", type=int, default=None, help="Read a live camera (index, e.g. 0).")
@@ -144,8 +151,8 @@ def recognize_command(
         raise click.UsageError("Give exactly one of SOURCE, --camera N or --demo.")
     if source is not None and not source.exists():
         raise InvalidInputError(f"No such file or folder: {source}.")
-    from emostudy.recognition import VIDEO_SUFFIXES, EmotionRecognizer
-    from emostudy.recognition.recognizer import DEFAULT_MAX_SIDE, VIDEO_MAX_SIDE
+    from emostudy.recognition.recognizer import DEFAULT_MAX_SIDE, VIDEO_MAX_SIDE, EmotionRecognizer
+    from emostudy.recognition.video import VIDEO_SUFFIXES
 
     video = camera is not None or (
         source is not None and source.is_file() and source.suffix.lower() in VIDEO_SUFFIXES
@@ -157,7 +164,7 @@ def recognize_command(
     )
     smoothing = 0.0 if no_smoothing else 0.7
     if demo:
-        from emostudy.recognition import demo_image
+        from emostudy.recognition.demo import demo_image
 
         return _one_image(recognizer, demo_image(), "astronaut (scikit-image)", output, as_json)
     if camera is not None:
@@ -170,7 +177,7 @@ def recognize_command(
 
 
 def _one_image(recognizer, image: Any, name: str, output: Path | None, as_json: bool) -> int:
-    from emostudy.detectors import as_bgr
+    from emostudy.imageio import as_bgr
 
     bgr = as_bgr(image)
     if output is not None:
@@ -217,7 +224,7 @@ def _check_image_output(output: Path) -> None:
 def _write_image(output: Path, bgr, result) -> None:
     import cv2
 
-    from emostudy.recognition import draw_faces
+    from emostudy.recognition.drawing import draw_faces
 
     ok, buffer = cv2.imencode(output.suffix.lower(), draw_faces(bgr, result))
     if not ok:
@@ -229,7 +236,7 @@ def _folder(recognizer, folder: Path, output, as_json, workers: int, quiet: bool
     import pandas as pd
     from tqdm import tqdm
 
-    from emostudy.recognition import faces_frame
+    from emostudy.recognition.results import faces_frame
 
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not files:
@@ -284,9 +291,9 @@ def _folder(recognizer, folder: Path, output, as_json, workers: int, quiet: bool
 def _video(recognizer, source, output, as_json, smoothing, every, max_frames, quiet) -> int:
     from tqdm import tqdm
 
-    from emostudy.recognition import (
+    from emostudy.recognition.drawing import draw_faces
+    from emostudy.recognition.video import (
         AnnotatedVideoWriter,
-        draw_faces,
         open_video,
         recognize_video,
         track_summary,
@@ -424,19 +431,14 @@ def _close_windows() -> None:
 )
 def export_command(model: str | None, out_dir: Path, formats: str) -> int:
     """Export the emotion model as ONNX and TFLite, and check each against Keras."""
-    from emostudy.models import DEFAULT_EMOTION_MODEL, load_emotion_model, model_path
-    from emostudy.recognition.engines import _load_keras_file
-    from emostudy.recognition.export import (
-        PARITY_TOLERANCE,
-        export_onnx,
-        export_tflite,
-        parity,
-    )
+    from emostudy.models.engines import load_keras_file
+    from emostudy.models.export import PARITY_TOLERANCE, export_onnx, export_tflite, parity
+    from emostudy.models.pretrained import DEFAULT_EMOTION_MODEL, load_emotion_model, model_path
 
     name = model or DEFAULT_EMOTION_MODEL
     if name.endswith(".keras"):
         source = Path(name)
-        keras_model = _load_keras_file(name)
+        keras_model = load_keras_file(name)
         stem = source.stem
     elif name.endswith((".onnx", ".tflite")):
         raise InvalidInputError("export converts a Keras model; give a shipped name or .keras.")
@@ -468,6 +470,105 @@ def export_command(model: str | None, out_dir: Path, formats: str) -> int:
             "do not use it."
         )
     return 0
+
+
+# ---------------------------------------------------------------------------------------------
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("action", type=click.Choice(["train", "estimate", "package"]), default="train")
+@click.option("--out", default="runs/headline", show_default=True, help="Run folder (resumable).")
+@click.option("--recipe", type=click.Choice(["v2", "v3", "v4"]), default="v2", show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), default=None, help="Default: the recipe's.")
+@click.option("--snapshots", is_flag=True, help="Also keep every epoch's model (ensembles).")
+@click.option(
+    "--profile",
+    type=click.Choice(["full", "quick"]),
+    default="full",
+    show_default=True,
+    help="quick: 30 images per class.",
+)
+@click.option("--precision", type=click.Choice(["float32", "mixed_bfloat16"]), default=None)
+@click.option(
+    "--name", default=None, help="package: the shipped model's name (default per recipe)."
+)
+def headline_command(action, out, recipe, epochs, snapshots, profile, precision, name) -> int:
+    """Train, time or package a headline model (ACTION: train, estimate or package).
+
+    On a TF_CONFIG cluster every worker runs the same command (multi-worker training).
+    """
+    from dataclasses import replace
+
+    from emostudy.book.headline import (
+        PACKAGE_NAMES,
+        RECIPES,
+        describe_estimate,
+        estimate_training_time,
+        package_headline,
+        train_headline,
+    )
+    from emostudy.training.distributed import multiworker_strategy, worker_out_dir
+
+    # On a TF_CONFIG cluster the strategy must start before anything else touches TensorFlow.
+    strategy = multiworker_strategy() if action == "train" else None
+    chosen = RECIPES[recipe]
+    config = replace(
+        chosen.config,
+        epochs=epochs or chosen.config.epochs,
+        precision=precision or chosen.config.precision,
+    )
+    if action == "estimate":
+        click.echo(describe_estimate(estimate_training_time(config)))
+    elif action == "train":
+        train_headline(
+            worker_out_dir(out),
+            config=config,
+            recipe=chosen,
+            snapshots=snapshots,
+            profile=profile,
+            strategy=strategy,
+        )
+    else:
+        package_headline(out, name or PACKAGE_NAMES[recipe], recipe=chosen)
+    return 0
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("profile", type=click.Choice(["full", "quick"]))
+@click.argument("args", nargs=-1)
+def run_command(profile: str, args: tuple[str, ...]) -> int:
+    """Execute chapters with papermill: ``full [NN ...]`` re-executes them in place (the published
+    results); ``quick OUTDIR [NN ...]`` runs them in the quick profile into OUTDIR."""
+    from emostudy.book.runner import list_notebooks, regenerate, run_notebook
+
+    if profile == "quick":
+        if not args:
+            raise click.UsageError("quick needs an OUTDIR: emostudy run quick OUTDIR [NN ...]")
+        outdir, chapters = Path(args[0]), args[1:]
+    else:
+        outdir, chapters = None, args
+    for path in list_notebooks(chapters):
+        click.echo(f"== {path.name} ({profile})")
+        if outdir is None:
+            seconds = regenerate(path)
+        else:
+            outdir.mkdir(parents=True, exist_ok=True)
+            results = outdir / "results"
+            seconds = run_notebook(
+                path,
+                outdir / path.name,
+                profile="quick",
+                parameters={"results_dir": str(results.resolve())},
+            )
+        click.echo(f"   done in {seconds:.0f} s")
+    return 0
+
+
+#: The sub-commands of ``emostudy``; without one, the arguments go to ``recognize``.
+SUBCOMMANDS = {
+    "recognize": recognize_command,
+    "export": export_command,
+    "headline": headline_command,
+    "run": run_command,
+}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,7 +27,7 @@ def quick_run(tmp_path_factory):
     The chapter runs in its quick profile with every output (result tables, models) in a temporary
     folder, so the committed notebooks and tables are never touched.
     """
-    from emostudy.runner import list_notebooks, run_notebook
+    from emostudy.book import list_notebooks, run_notebook
 
     out = tmp_path_factory.mktemp("quick-runs")
     done: dict[str, tuple[Path, Path]] = {}

@@ -12,8 +12,8 @@ import cv2
 import numpy as np
 import pytest
 
-from emostudy.assets import data_dir
 from emostudy.data import CKPLUS_CLASSES, FER_CLASSES, FaceSet, load_ckplus, load_fer2013
+from emostudy.settings import data_dir
 
 #: The fake FER-2013 folder: (split, class folder, file name), in the order the loader returns.
 FAKE_FER_FILES = [

@@ -235,8 +235,7 @@ def is_true(predicate: Callable[[Any], bool], what: str) -> Callable[[Any], None
 
 
 def loader_cases() -> list[Case]:
-    from emostudy.data import load_ckplus, load_fer2013, read_gray
-    from emostudy.data.wider import load_wider_face_val
+    from emostudy.data import load_ckplus, load_fer2013, load_wider_face_val, read_gray
 
     e = errors()
     return [
@@ -412,8 +411,8 @@ def noise_image(width: int, height: int) -> np.ndarray:
 
 
 def evaluation_cases() -> list[Case]:
-    from emostudy.detectors import box_iou, nms
-    from emostudy.evaluation.detection import detect_all, iou_matrix
+    from emostudy.evaluation import detect_all, iou_matrix
+    from emostudy.geometry import box_iou, nms
 
     e = errors()
     boxes = np.array([[0, 0, 10, 10], [5, 5, 10, 10]], float)
@@ -502,7 +501,7 @@ def prediction_cases() -> list[Case]:
 def cache_cases() -> list[Case]:
     import hashlib
 
-    from emostudy import assets
+    from emostudy import downloads, settings
 
     e = errors()
 
@@ -511,26 +510,28 @@ def cache_cases() -> list[Case]:
         cache.mkdir(exist_ok=True)
         name = "face_detection_yunet_2023mar.onnx"
         (cache / name).write_bytes(b"tampered")
-        entry = assets.MODEL_REGISTRY[name]
-        assets.MODEL_REGISTRY[name] = assets.ModelFile("http://127.0.0.1:9/x.onnx", entry.sha256)
+        entry = downloads.MODEL_REGISTRY[name]
+        downloads.MODEL_REGISTRY[name] = downloads.ModelFile(
+            "http://127.0.0.1:9/x.onnx", entry.sha256
+        )
         try:
             with env(EMOSTUDY_CACHE=str(cache)):
-                assets.fetch_model(name)
+                downloads.fetch_model(name)
         finally:
-            assets.MODEL_REGISTRY[name] = entry
+            downloads.MODEL_REGISTRY[name] = entry
             assert (cache / f"{name}.damaged").is_file() and not (cache / name).exists()
 
     found = hashlib.sha256(b"tampered").hexdigest()
     return [
-        Case("fetch_model/unknown", lambda c: assets.fetch_model("nope.onnx"),
+        Case("fetch_model/unknown", lambda c: downloads.fetch_model("nope.onnx"),
              e.ModelNotFoundError, ("Known model files",)),
         Case("fetch_model/wrong-hash", damaged, e.ModelNotFoundError,
              ("wrong SHA-256", f"found {found}", "Download it by hand")),
-        Case("cache_dir/points-at-a-file", lambda c: _with_cache(c.face_png, assets.cache_dir),
+        Case("cache_dir/points-at-a-file", lambda c: _with_cache(c.face_png, settings.cache_dir),
              e.SettingsError, ("which is a file, not a folder", "Set EMOSTUDY_CACHE")),
-        Case("seed_cache/missing", lambda c: assets.seed_cache(c.tmp / "nope"),
+        Case("seed_cache/missing", lambda c: downloads.seed_cache(c.tmp / "nope"),
              e.DataNotFoundError, ("not a folder",)),
-        Case("dataset_path/missing", lambda c: _with_data(c.folder, assets.dataset_path,
+        Case("dataset_path/missing", lambda c: _with_data(c.folder, settings.dataset_path,
              "fer2013"), e.DataNotFoundError, ("EMOSTUDY_DATA", "Get it from")),
     ]  # fmt: skip
 
@@ -769,10 +770,10 @@ def outcomes(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TQDM_DISABLE", "1")
         if SHARED_MODELS.is_dir():
-            from emostudy import assets
+            from emostudy import downloads
 
             patch.setenv("EMOSTUDY_CACHE", str(folder / "model-cache"))
-            assets.seed_cache(SHARED_MODELS)
+            downloads.seed_cache(SHARED_MODELS)
         start = time.perf_counter()
         results = run_table(folder)
         print(f"bad-input table: {len(results)} rows in {time.perf_counter() - start:.1f} s")

@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from emostudy.results import load_results
+from emostudy.book import load_results
 
 
 @pytest.fixture(scope="module")

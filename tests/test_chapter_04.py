@@ -2,7 +2,7 @@
 
 import pytest
 
-from emostudy.results import load_results
+from emostudy.book import load_results
 
 
 @pytest.fixture(scope="module")

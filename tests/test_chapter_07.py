@@ -2,8 +2,8 @@
 
 import pytest
 
+from emostudy.book import load_results
 from emostudy.detectors import available_detectors
-from emostudy.results import load_results
 
 
 @pytest.mark.notebook

@@ -2,8 +2,8 @@
 
 import pytest
 
-from emostudy.assets import data_dir
-from emostudy.results import load_results
+from emostudy.book import load_results
+from emostudy.settings import data_dir
 
 pytestmark = pytest.mark.notebook
 

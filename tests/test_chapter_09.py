@@ -2,9 +2,8 @@
 
 import pytest
 
+from emostudy.book import PACKAGE_NAMES, load_privatetest_ledger, load_results
 from emostudy.models import shipped_models
-from emostudy.models.headline import PACKAGE_NAMES
-from emostudy.results import load_privatetest_ledger, load_results
 
 HEADLINES = {"v2": "gen4_headline", "v3": "gen5_headline_v3", "v4": "gen6_distilled_v4"}
 

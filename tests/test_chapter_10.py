@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from emostudy.models import HEADLINE
-from emostudy.results import load_results
+from emostudy.book import load_results
+from emostudy.training import HEADLINE
 
 pytestmark = pytest.mark.notebook
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from emostudy.book import load_results
 from emostudy.data import CKPLUS_CLASSES
-from emostudy.results import load_results
 from emostudy.transfer import FEATURE_LAYERS
 
 pytestmark = pytest.mark.notebook

@@ -2,8 +2,8 @@
 
 import pytest
 
-from emostudy.recognition import PARITY_TOLERANCE
-from emostudy.results import load_results
+from emostudy.book import load_results
+from emostudy.models import PARITY_TOLERANCE
 
 
 @pytest.mark.notebook

@@ -3,8 +3,8 @@ says which, and records the processor beside every time."""
 
 import pytest
 
-from emostudy.results import load_results
-from emostudy.timing import cpu_description, native_precisions
+from emostudy.book import load_results
+from emostudy.hardware import cpu_description, native_precisions
 
 pytestmark = pytest.mark.notebook
 

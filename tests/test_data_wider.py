@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from scipy.io import savemat
 
-from emostudy.assets import data_dir
-from emostudy.data.wider import WIDER_SETTINGS, load_wider_face_val, parse_wider_gt
+from emostudy.data import WIDER_SETTINGS, load_wider_face_val
+from emostudy.data.wider import parse_wider_gt
 from emostudy.errors import DataLayoutError, DataNotFoundError, InvalidInputError
+from emostudy.settings import data_dir
 
 # event -> image -> faces (x, y, w, h, blur, expression, illumination, invalid, occlusion, pose)
 FAKE = {

@@ -14,19 +14,16 @@ import cv2
 import numpy as np
 import pytest
 
-from emostudy import assets
-from emostudy.assets import data_dir
+from emostudy import downloads
 from emostudy.detectors import (
+    DEFAULT_MAX_SIDE,
     DETECTORS,
     Face,
     HaarCascadeDetector,
     available_detectors,
-    box_iou,
     create_detector,
     faces_to_array,
-    nms,
 )
-from emostudy.detectors.base import DEFAULT_MAX_SIDE
 from emostudy.detectors.haar import group_windows
 from emostudy.errors import (
     CorruptImageError,
@@ -35,6 +32,8 @@ from emostudy.errors import (
     InvalidInputError,
     ModelNotFoundError,
 )
+from emostudy.geometry import box_iou, nms
+from emostudy.settings import data_dir
 
 SHARED_MODELS = Path(__file__).resolve().parents[2] / "shared" / "models"
 ALL = [
@@ -63,7 +62,7 @@ def model_cache(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("EMOSTUDY_CACHE", str(folder))
         if SHARED_MODELS.is_dir():
-            assets.seed_cache(SHARED_MODELS)
+            downloads.seed_cache(SHARED_MODELS)
         yield folder
 
 
@@ -171,9 +170,11 @@ def test_gray_and_blank_images_are_accepted(haar):
 @pytest.mark.parametrize("name", ["yunet", "ssd"])
 def test_missing_model_file_is_a_model_not_found_error(name, empty_cache, monkeypatch):
     # An unreachable URL: the file is neither cached nor downloadable, as on an offline machine.
-    for file, entry in list(assets.MODEL_REGISTRY.items()):
+    for file, entry in list(downloads.MODEL_REGISTRY.items()):
         monkeypatch.setitem(
-            assets.MODEL_REGISTRY, file, assets.ModelFile("http://127.0.0.1:9/x", entry.sha256)
+            downloads.MODEL_REGISTRY,
+            file,
+            downloads.ModelFile("http://127.0.0.1:9/x", entry.sha256),
         )
     with pytest.raises(ModelNotFoundError, match="EMOSTUDY_CACHE"):
         create_detector(name)
@@ -181,9 +182,9 @@ def test_missing_model_file_is_a_model_not_found_error(name, empty_cache, monkey
 
 def test_a_corrupt_cached_model_is_refused(empty_cache, monkeypatch):
     name = "face_detection_yunet_2023mar.onnx"
-    entry = assets.MODEL_REGISTRY[name]
+    entry = downloads.MODEL_REGISTRY[name]
     monkeypatch.setitem(
-        assets.MODEL_REGISTRY, name, assets.ModelFile("http://127.0.0.1:9/x", entry.sha256)
+        downloads.MODEL_REGISTRY, name, downloads.ModelFile("http://127.0.0.1:9/x", entry.sha256)
     )
     empty_cache.mkdir(parents=True, exist_ok=True)
     (empty_cache / name).write_bytes(b"truncated download")
@@ -390,7 +391,7 @@ def test_dlib_hog_reports_which_filter_fired(detectors, photos):
 
 
 def test_inside_image_clips_boxes_and_drops_non_finite_and_degenerate_ones():
-    from emostudy.detectors.base import inside_image, make_face
+    from emostudy.detectors import inside_image, make_face
 
     faces = [
         make_face(-5, -5, 20, 20, 0.9),  # clipped to the image

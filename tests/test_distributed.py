@@ -6,13 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from emostudy.distributed import (
-    is_chief,
-    launch_local_workers,
-    tf_config_task,
-    worker_out_dir,
-)
 from emostudy.errors import InvalidInputError, SettingsError
+from emostudy.training import is_chief, launch_local_workers, tf_config_task, worker_out_dir
 
 CLUSTER = {"cluster": {"worker": ["localhost:1", "localhost:2"]}}
 
@@ -53,7 +48,8 @@ def test_two_workers_train_the_same_command_to_identical_weights(tmp_path):
     runs = launch_local_workers(
         [
             "-m",
-            "emostudy.models.headline",
+            "emostudy",
+            "headline",
             "train",
             "--profile",
             "quick",

@@ -10,10 +10,7 @@ import pandas as pd
 import pytest
 
 from emostudy.errors import InvalidInputError
-from emostudy.evaluation.detection import (
-    FALSE_POSITIVE,
-    IGNORED,
-    TRUE_POSITIVE,
+from emostudy.evaluation import (
     average_precision,
     evaluate_detections,
     evaluate_wider,
@@ -21,6 +18,7 @@ from emostudy.evaluation.detection import (
     match_detections,
     precision_recall_curve,
 )
+from emostudy.evaluation.detection import FALSE_POSITIVE, IGNORED, TRUE_POSITIVE
 
 
 def test_iou_by_hand_in_both_pixel_conventions():
@@ -216,7 +214,7 @@ def test_evaluate_wider_per_setting_and_per_face():
 
 
 def test_wilson_interval_by_hand():
-    from emostudy.evaluation.detection import wilson_interval
+    from emostudy.evaluation import wilson_interval
 
     # 8 of 10 at 95%: z = 1.96; centre (0.8 + 0.19208) / 1.38416 = 0.7167,
     # half-width 1.96 * sqrt(0.016 + 0.0096040) / 1.38416 = 0.2266 -> (0.490, 0.943)
@@ -227,7 +225,7 @@ def test_wilson_interval_by_hand():
 
 
 def test_recall_by_group_and_size_buckets():
-    from emostudy.evaluation.detection import recall_by, size_bucket
+    from emostudy.evaluation import recall_by, size_bucket
 
     buckets = size_bucket([5, 12, 25, 25, 200, np.nan])
     assert [str(b) for b in buckets[:5]] == ["<10", "10-20", "20-40", "20-40", ">=160"]
@@ -240,7 +238,7 @@ def test_recall_by_group_and_size_buckets():
 
 
 def test_agreement_between_two_detectors():
-    from emostudy.evaluation.detection import agreement
+    from emostudy.evaluation import agreement
 
     a = [[0, 0, 10, 10], [50, 50, 10, 10]]
     b = [[1, 0, 10, 10], [100, 100, 10, 10], [50, 52, 10, 10]]
@@ -252,7 +250,7 @@ def test_agreement_between_two_detectors():
 
 def test_detect_all_refuses_one_image_instead_of_a_list():
     from emostudy.detectors import create_detector
-    from emostudy.evaluation.detection import detect_all
+    from emostudy.evaluation import detect_all
 
     haar = create_detector("haar")
     for one in ("photo.jpg", np.zeros((64, 64, 3), np.uint8)):

@@ -8,10 +8,9 @@ from scipy.special import logsumexp
 from emostudy.data import make_synthetic_faces
 from emostudy.errors import InvalidInputError
 from emostudy.evaluation import mcnemar
-from emostudy.experiments import (
-    TABLE_COLUMNS,
-    TRAIN_EVAL_COLUMN,
-    VAL_CROSSENTROPY_COLUMN,
+from emostudy.models import build_cnn, build_mlp, predict_logits, to_model_input
+from emostudy.training import (
+    TrainConfig,
     Variant,
     accuracy_of,
     describe_paired_tests,
@@ -19,9 +18,7 @@ from emostudy.experiments import (
     run_variants,
     stratified_prefix_order,
 )
-from emostudy.models import build_cnn, build_mlp
-from emostudy.preprocessing import to_model_input
-from emostudy.training import TrainConfig, predict_logits
+from emostudy.training.experiments import TABLE_COLUMNS, TRAIN_EVAL_COLUMN, VAL_CROSSENTROPY_COLUMN
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,10 @@ import cv2
 import numpy as np
 import pytest
 
+from emostudy.data import FACE_SIZE
 from emostudy.detectors import make_face
 from emostudy.errors import InvalidInputError
-from emostudy.faces import (
+from emostudy.faces.crop import (
     DEFAULT_CROP,
     CropSpec,
     crop_candidates,
@@ -15,7 +16,7 @@ from emostudy.faces import (
     eye_line_angle,
     to_gray,
 )
-from emostudy.preprocessing import FACE_SIZE, to_model_input
+from emostudy.models import to_model_input
 
 
 def _textured(height=200, width=300, seed=0):

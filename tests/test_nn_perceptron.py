@@ -7,7 +7,8 @@ from sklearn.linear_model import Perceptron as SklearnPerceptron
 from sklearn.multiclass import OneVsRestClassifier
 
 from emostudy.errors import InvalidInputError
-from emostudy.nn.perceptron import Perceptron, make_separable_blobs, make_xor, mistake_bound
+from emostudy.nn import Perceptron
+from emostudy.nn.perceptron import make_separable_blobs, make_xor, mistake_bound
 
 
 def test_one_update_follows_the_rule_by_hand():

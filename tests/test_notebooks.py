@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from emostudy.results import LEDGER_NAME
-from emostudy.runner import list_notebooks
+from emostudy.book import LEDGER_NAME, list_notebooks
 
 NOTEBOOKS = list_notebooks()
 RESULTS = Path(__file__).resolve().parents[1] / "book" / "results"

@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from emostudy.errors import InvalidInputError  # noqa: E402
-from emostudy.plots_eval import (  # noqa: E402
+from emostudy.plots import (
     plot_confusion,
     plot_histories,
     plot_learning_curve,

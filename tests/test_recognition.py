@@ -6,23 +6,32 @@ import cv2
 import numpy as np
 import pytest
 
-from emostudy.assets import project_root
-from emostudy.data.classes import FER_CLASSES
+from emostudy.data import FER_CLASSES
 from emostudy.detectors import create_detector
 from emostudy.errors import CorruptImageError, InvalidInputError, ModelNotFoundError
-from emostudy.faces import DEFAULT_CROP, CropSpec, crop_faces
-from emostudy.models import DEFAULT_EMOTION_MODEL, load_emotion_model, model_path, predict_emotions
+from emostudy.faces.crop import DEFAULT_CROP, CropSpec, crop_faces
+from emostudy.models import (
+    DEFAULT_EMOTION_MODEL,
+    PARITY_TOLERANCE,
+    KerasEngine,
+    OnnxEngine,
+    create_engine,
+    export_onnx,
+    export_tflite,
+    load_emotion_model,
+    model_path,
+    parity,
+    predict_emotions,
+    shipped_onnx_path,
+)
+from emostudy.models.engines import file_sha256, onnx_source_sha256
 from emostudy.recognition import (
     DEFAULT_DETECTOR,
     OPERATING_THRESHOLDS,
     EmotionRecognizer,
-    KerasEngine,
-    OnnxEngine,
-    create_engine,
     demo_image,
 )
-from emostudy.recognition.engines import file_sha256, onnx_source_sha256, shipped_onnx_path
-from emostudy.recognition.export import PARITY_TOLERANCE, export_onnx, export_tflite, parity
+from emostudy.settings import project_root
 
 RESULTS = None if project_root() is None else project_root() / "book" / "results"
 # the astronaut's face in scikit-image's photo (x, y, w, h), read off the image

@@ -5,8 +5,17 @@ import matplotlib
 import numpy as np
 import pytest
 
-from emostudy.data.classes import FER_CLASSES
+from emostudy.book import (
+    CanvasSpec,
+    compose_frame,
+    in_the_loop_scores,
+    place_on_canvas,
+    slideshow_frames,
+    write_video,
+)
+from emostudy.data import FER_CLASSES
 from emostudy.errors import DataNotFoundError, InvalidInputError
+from emostudy.plots import plot_track
 from emostudy.recognition import (
     AnnotatedVideoWriter,
     EmotionRecognizer,
@@ -16,20 +25,11 @@ from emostudy.recognition import (
     demo_image,
     draw_faces,
     open_video,
-    plot_track,
     read_frames,
     recognize_video,
     track_summary,
     tracks_table,
     video_info,
-)
-from emostudy.recognition.study import (
-    CanvasSpec,
-    compose_frame,
-    in_the_loop_scores,
-    place_on_canvas,
-    slideshow_frames,
-    write_video,
 )
 
 matplotlib.use("Agg")

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from emostudy.results import load_results, save_results
+from emostudy.book import load_results, save_results
 
 
 def test_round_trip_with_numpy_values(tmp_path):
@@ -15,7 +15,7 @@ def test_round_trip_with_numpy_values(tmp_path):
 
 
 def test_every_table_records_the_processor_that_measured_it(tmp_path):
-    from emostudy.timing import cpu_description
+    from emostudy.hardware import cpu_description
 
     save_results("demo", {"ms": 1.0}, tmp_path, profile="quick", seed=0)
     cpu = load_results("demo", tmp_path)["cpu"]
@@ -26,7 +26,7 @@ def test_every_table_records_the_processor_that_measured_it(tmp_path):
 def test_the_privatetest_ledger_appends_one_line_per_evaluation(tmp_path):
     import pytest
 
-    from emostudy.results import load_privatetest_ledger, record_privatetest
+    from emostudy.book import load_privatetest_ledger, record_privatetest
 
     assert load_privatetest_ledger(tmp_path).empty
     for accuracy in (0.61, 0.62):
@@ -57,8 +57,8 @@ def test_the_privatetest_ledger_appends_one_line_per_evaluation(tmp_path):
 def test_the_published_ledger_records_every_shipped_model_and_says_why():
     from pathlib import Path
 
+    from emostudy.book import load_privatetest_ledger
     from emostudy.models import model_card, shipped_models
-    from emostudy.results import load_privatetest_ledger
 
     ledger = load_privatetest_ledger(Path(__file__).parents[1] / "book" / "results")
     assert len(ledger) > 0 and ledger["why"].str.len().min() > 10

@@ -5,8 +5,8 @@ import json
 import nbformat
 import pytest
 
+from emostudy.book import list_notebooks, regenerate, run_notebook
 from emostudy.errors import InvalidInputError
-from emostudy.runner import list_notebooks, regenerate, run_notebook
 
 
 def _notebook(folder, name, body):

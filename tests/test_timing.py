@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from emostudy.errors import InvalidInputError
-from emostudy.timing import time_per_image
+from emostudy.evaluation import time_per_image
 
 
 def test_structure_and_ordering_on_sleeps():
@@ -57,7 +57,7 @@ def test_mixed_sizes_and_bad_arguments():
 def test_training_epoch_time_grows_with_the_work_and_scales_linearly():
     import keras
 
-    from emostudy.timing import time_training_epoch
+    from emostudy.training import time_training_epoch
 
     def build(width):
         inputs = keras.Input((8, 8, 1))
@@ -78,7 +78,7 @@ def test_training_epoch_time_grows_with_the_work_and_scales_linearly():
 
 
 def test_training_epoch_refuses_too_few_images():
-    from emostudy.timing import time_training_epoch
+    from emostudy.training import time_training_epoch
 
     with pytest.raises(InvalidInputError, match="n_images >= batch_size"):
         time_training_epoch(lambda: None, 10, batch_size=128)
@@ -93,7 +93,7 @@ def test_training_epoch_refuses_too_few_images():
     ],
 )
 def test_bfloat16_support_reads_the_strongest_cpu_flag(flags, expected):
-    from emostudy.timing import bfloat16_support
+    from emostudy.hardware import bfloat16_support
 
     assert bfloat16_support(_cpuinfo(flags), environ={}) == expected
 
@@ -126,11 +126,7 @@ AVX2 = "fpu sse2 avx2 fma"
 def test_native_bfloat16_needs_the_units_and_onednn_allowed_to_use_them(
     flags, environ, native, precisions
 ):
-    from emostudy.timing import (
-        has_native_bfloat16,
-        native_precisions,
-        usable_precision,
-    )
+    from emostudy.hardware import has_native_bfloat16, native_precisions, usable_precision
 
     assert has_native_bfloat16(_cpuinfo(flags), environ=environ) is native
     if precisions is not None:
@@ -141,7 +137,7 @@ def test_native_bfloat16_needs_the_units_and_onednn_allowed_to_use_them(
 
 
 def test_bfloat16_support_names_the_setting_that_disables_the_units():
-    from emostudy.timing import bfloat16_support, has_native_bfloat16
+    from emostudy.hardware import bfloat16_support, has_native_bfloat16
 
     words = bfloat16_support(_cpuinfo(AMX), environ={"ONEDNN_MAX_CPU_ISA": "AVX2"})
     assert "ONEDNN_MAX_CPU_ISA=AVX2" in words and "emulated" in words
@@ -152,7 +148,7 @@ def test_bfloat16_support_names_the_setting_that_disables_the_units():
 
 
 def test_cpu_description_records_model_and_vector_flags_only():
-    from emostudy.timing import cpu_description
+    from emostudy.hardware import cpu_description
 
     cpu = cpu_description(_cpuinfo("fpu vme sse2 avx2 fma avx512f avx512_bf16", "AMD EPYC 9R14"))
     assert cpu["model"] == "AMD EPYC 9R14"
@@ -162,17 +158,17 @@ def test_cpu_description_records_model_and_vector_flags_only():
 
 
 def test_timing_an_emulated_precision_is_refused_with_the_fix(monkeypatch):
-    from emostudy import timing
+    from emostudy import hardware, training
 
-    monkeypatch.setattr(timing, "has_native_bfloat16", lambda *a, **k: False)
+    monkeypatch.setattr(hardware, "has_native_bfloat16", lambda *a, **k: False)
     with pytest.raises(InvalidInputError, match="native_precisions.*allow_emulated=True"):
-        timing.time_training_epoch(lambda: None, 256, precision="mixed_bfloat16")
+        training.time_training_epoch(lambda: None, 256, precision="mixed_bfloat16")
 
 
 def test_bfloat16_support_of_this_machine_is_one_of_the_answers():
     import os
 
-    from emostudy.timing import (
+    from emostudy.hardware import (
         BFLOAT16_DISABLED,
         BFLOAT16_LEVELS,
         BFLOAT16_NONE,
@@ -200,10 +196,10 @@ def _dense(width):
 
 
 def test_compare_training_cost_times_only_native_precisions_by_default(monkeypatch):
-    from emostudy import timing
+    from emostudy import hardware, training
 
-    monkeypatch.setattr(timing, "has_native_bfloat16", lambda *a, **k: False)
-    table = timing.compare_training_cost(
+    monkeypatch.setattr(hardware, "has_native_bfloat16", lambda *a, **k: False)
+    table = training.compare_training_cost(
         {"narrow": _dense(2), "wide": _dense(512)},
         256,
         repeats=1,
@@ -214,7 +210,7 @@ def test_compare_training_cost_times_only_native_precisions_by_default(monkeypat
     assert list(table.index) == ["narrow", "wide"] and list(table.columns) == ["float32"]
     assert (table["float32"] > 0).all()
     with pytest.raises(InvalidInputError, match="only emulate bfloat16"):
-        timing.compare_training_cost(
+        training.compare_training_cost(
             {"narrow": _dense(2)},
             256,
             precisions=["mixed_bfloat16"],
@@ -223,4 +219,4 @@ def test_compare_training_cost_times_only_native_precisions_by_default(monkeypat
             repeats=1,
         )
     with pytest.raises(InvalidInputError, match="at least one model"):
-        timing.compare_training_cost({})
+        training.compare_training_cost({})

@@ -11,10 +11,9 @@ import pytest
 
 from emostudy.data import make_synthetic_faces
 from emostudy.errors import InvalidInputError
-from emostudy.models import ARCHITECTURES, build_model
-from emostudy.preprocessing import to_model_input
-from emostudy.timing import bfloat16_support, has_native_bfloat16
-from emostudy.training import Augmentation, TrainConfig, make_dataset, predict_logits, train
+from emostudy.hardware import bfloat16_support, has_native_bfloat16
+from emostudy.models import ARCHITECTURES, build_model, predict_logits, to_model_input
+from emostudy.training import Augmentation, TrainConfig, make_dataset, train
 
 
 @pytest.fixture(scope="module")
@@ -248,7 +247,7 @@ def test_training_under_mirrored_strategy_on_two_cpu_devices():
         tf.config.set_logical_device_configuration(cpu, two)
         from emostudy.data import make_synthetic_faces
         from emostudy.models import build_model
-        from emostudy.preprocessing import to_model_input
+        from emostudy.models import to_model_input
         from emostudy.training import TrainConfig, train
         data = make_synthetic_faces(20, seed=0)
         tr, va = data.where(usage="Training"), data.where(usage="PublicTest")
@@ -294,10 +293,10 @@ def test_mixed_bfloat16_training_restores_the_policy_and_converts_to_float32(fac
 def test_bfloat16_falls_back_to_float32_with_a_warning_where_it_would_be_emulated(
     faces, monkeypatch, tmp_path
 ):
-    from emostudy import timing
+    from emostudy import hardware
     from emostudy.training import TrainResult
 
-    monkeypatch.setattr(timing, "has_native_bfloat16", lambda *a, **k: False)
+    monkeypatch.setattr(hardware, "has_native_bfloat16", lambda *a, **k: False)
     config = TrainConfig(epochs=1, batch_size=64, precision="mixed_bfloat16")
     with pytest.warns(RuntimeWarning, match="only emulate bfloat16.*training in float32"):
         result = train(
@@ -350,7 +349,7 @@ def test_runs_stored_before_a_config_field_existed_are_still_reused(faces, tmp_p
 
 
 def test_shift_images_moves_pixels_and_repeats_the_edges():
-    from emostudy.training import shift_images
+    from emostudy.models import shift_images
 
     x = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
     down_right = shift_images(x, 1, 1)[0, ..., 0]
@@ -398,7 +397,7 @@ class _CountingLinearModel:
 
 
 def test_every_test_time_setting_from_one_set_of_passes_equals_each_setting_alone():
-    from emostudy.training import predict_logits_by_tta, shift_images
+    from emostudy.models import predict_logits_by_tta, shift_images
 
     x = np.random.default_rng(4).random((5, 48, 48, 1)).astype(np.float32)
     model = _CountingLinearModel()
@@ -434,7 +433,7 @@ def test_unknown_or_contradictory_test_time_augmentation_is_named():
 
 
 def test_an_ensemble_averages_its_members_logits():
-    from emostudy.training import predict_ensemble_logits
+    from emostudy.models import predict_ensemble_logits
 
     first, second = build_model("mlp", hidden=(4,)), build_model("mlp", hidden=(4,))
     x = np.random.default_rng(0).random((3, 48, 48, 1)).astype(np.float32)
@@ -447,15 +446,15 @@ def test_an_ensemble_averages_its_members_logits():
 
 
 def test_distillation_blends_labels_with_the_teachers_probabilities(faces, tmp_path):
-    from emostudy.training import _training_targets
+    from emostudy.training.pipeline import training_targets
 
     onehot = np.eye(7, dtype=np.float32)[[0, 3]]
     teacher = np.full((2, 7), 1 / 7, dtype=np.float32)
-    blended = _training_targets(onehot, teacher, 0.25)
+    blended = training_targets(onehot, teacher, 0.25)
     np.testing.assert_allclose(blended[0, 0], 0.75 + 0.25 / 7, rtol=1e-6)
     np.testing.assert_allclose(blended[1, 0], 0.25 / 7, rtol=1e-6)
     np.testing.assert_allclose(blended.sum(axis=1), 1.0, rtol=1e-6)
-    assert _training_targets(onehot, None, 0.0) is onehot
+    assert training_targets(onehot, None, 0.0) is onehot
 
     # a student pulled entirely towards a uniform teacher ends far less confident than one
     # trained on the labels alone
@@ -494,9 +493,9 @@ def test_distillation_blends_labels_with_the_teachers_probabilities(faces, tmp_p
     ],
 )
 def test_bad_distillation_input_is_named(weight, teacher, message):
-    from emostudy.training import _training_targets
+    from emostudy.training.pipeline import training_targets
 
     with pytest.raises(InvalidInputError, match=message):
-        _training_targets(np.eye(7, dtype=np.float32)[[0, 1]], teacher, weight)
+        training_targets(np.eye(7, dtype=np.float32)[[0, 1]], teacher, weight)
     with pytest.raises(InvalidInputError, match=r"distill_weight must be in \[0, 1\]"):
         TrainConfig(distill_weight=1.5)

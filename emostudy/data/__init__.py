@@ -5,7 +5,7 @@ class names and a metadata DataFrame (one row per image).
 """
 
 from emostudy.data.ckplus import load_ckplus
-from emostudy.data.classes import CKPLUS_CLASSES, FER_CLASSES, FER_USAGES, IMAGE_SIZE
+from emostudy.data.classes import CKPLUS_CLASSES, FACE_SIZE, FER_CLASSES, FER_USAGES
 from emostudy.data.faceset import FaceSet
 from emostudy.data.fer2013 import load_fer2013
 from emostudy.data.images import CorruptImageWarning, read_gray
@@ -23,7 +23,7 @@ __all__ = [
     "CKPLUS_CLASSES",
     "FER_CLASSES",
     "FER_USAGES",
-    "IMAGE_SIZE",
+    "FACE_SIZE",
     "CorruptImageWarning",
     "FaceSet",
     "QualityReport",

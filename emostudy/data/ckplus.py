@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 
 from emostudy._validation import check_path
-from emostudy.assets import DATA_SOURCES, dataset_path
 from emostudy.data.classes import CKPLUS_CLASSES
 from emostudy.data.faceset import FaceSet
 from emostudy.data.images import IMAGE_EXTENSIONS, read_many
 from emostudy.errors import DataLayoutError, DataNotFoundError
+from emostudy.settings import DATA_SOURCES, dataset_path
 
 NAME = "CK+"
 FILE_PATTERN = re.compile(r"^S(\d+)_(\d+)_(\d+)\.(png|jpe?g|bmp)$", re.IGNORECASE)

@@ -25,4 +25,4 @@ CKPLUS_CLASSES: tuple[str, ...] = (
 FER_USAGES: tuple[str, ...] = ("Training", "PublicTest", "PrivateTest")
 
 #: Side length in pixels of every face image (48x48 grayscale).
-IMAGE_SIZE = 48
+FACE_SIZE = 48

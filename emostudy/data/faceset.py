@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from emostudy.data.classes import IMAGE_SIZE
+from emostudy.data.classes import FACE_SIZE
 from emostudy.errors import InvalidInputError
 
 REQUIRED_META = ("usage", "source")
@@ -50,9 +50,9 @@ class FaceSet:
             raise InvalidInputError(
                 f"FaceSet images must be a uint8 numpy array, got {_describe(images)}."
             )
-        if images.ndim != 4 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE, 1):
+        if images.ndim != 4 or images.shape[1:] != (FACE_SIZE, FACE_SIZE, 1):
             raise InvalidInputError(
-                f"FaceSet images must have shape (N, {IMAGE_SIZE}, {IMAGE_SIZE}, 1), got "
+                f"FaceSet images must have shape (N, {FACE_SIZE}, {FACE_SIZE}, 1), got "
                 f"{images.shape}. Add the channel axis with images[..., None]."
             )
         n = len(images)

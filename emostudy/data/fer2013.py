@@ -24,19 +24,20 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from emostudy._quiet import quiet_unless
 from emostudy._validation import check_path
-from emostudy.assets import DATA_SOURCES, dataset_path
-from emostudy.data.classes import FER_CLASSES, FER_USAGES, IMAGE_SIZE
+from emostudy.data.classes import FACE_SIZE, FER_CLASSES, FER_USAGES
 from emostudy.data.faceset import FaceSet
-from emostudy.data.images import IMAGE_EXTENSIONS, _quiet_unless, read_many
+from emostudy.data.images import IMAGE_EXTENSIONS, read_many
 from emostudy.data.splits import positions_per_class, sample_per_class
 from emostudy.errors import DataLayoutError, DataNotFoundError, InvalidInputError
+from emostudy.settings import DATA_SOURCES, dataset_path
 
 NAME = "FER-2013"
 CSV_NAME = "fer2013.csv"
 CSV_COLUMNS = ("emotion", "pixels", "Usage")
 TEST_PREFIXES = {"PublicTest_": "PublicTest", "PrivateTest_": "PrivateTest"}
-N_PIXELS = IMAGE_SIZE * IMAGE_SIZE
+N_PIXELS = FACE_SIZE * FACE_SIZE
 
 LAYOUTS = (
     "FER-2013 must be either (a) a folder with train/<class>/*.jpg and test/<class>/*.jpg, "
@@ -81,19 +82,29 @@ def load_fer2013(
         If more than max(5, 0.1%) of the image files cannot be decoded (fewer are skipped with a
         :class:`~emostudy.data.images.CorruptImageWarning`).
     """
-    return _load(path, usage=usage, progress=progress)
+    return load_fer2013_sample(path, usage=usage, progress=progress)
 
 
-def _load(
-    path: str | os.PathLike | None,
+def load_fer2013_sample(
+    path: str | os.PathLike | None = None,
     *,
-    usage: str | Sequence[str] | None,
-    progress: bool,
+    usage: str | Sequence[str] | None = None,
+    progress: bool = True,
     per_class: int | None = None,
     seed: int = 0,
 ) -> FaceSet:
-    """:func:`load_fer2013`, optionally keeping at most ``per_class`` images per class and usage
-    (seeded); in the folder layout only the kept files are read."""
+    """:func:`load_fer2013`, keeping at most ``per_class`` images per class and usage.
+
+    Parameters
+    ----------
+    path, usage, progress
+        As for :func:`load_fer2013`.
+    per_class
+        Images kept per class and usage, drawn with ``seed``; ``None`` keeps all. In the folder
+        layout only the kept files are read, so a small sample loads in a fraction of the time.
+    seed
+        Seed of the draw.
+    """
     usages = normalize_usages(usage)
     root = _resolve(path)
     faceset = _load_root(root, usages, progress, per_class, seed)
@@ -258,7 +269,7 @@ def _load_csv(csv_path: Path, usages: tuple[str, ...], progress: bool) -> FaceSe
             )
         i_emotion, i_pixels, i_usage = (lowered.index(c.lower()) for c in CSV_COLUMNS)
         width = len(header)
-        for row in tqdm(reader, desc="Reading fer2013.csv", unit="row", **_quiet_unless(progress)):
+        for row in tqdm(reader, desc="Reading fer2013.csv", unit="row", **quiet_unless(progress)):
             if not row:
                 continue
             line = reader.line_num
@@ -281,7 +292,7 @@ def _load_csv(csv_path: Path, usages: tuple[str, ...], progress: bool) -> FaceSe
             f"{csv_path} has no rows of usage {', '.join(usages)} (it holds a header and "
             f"{reader.line_num - 1} other lines). Use the full original {CSV_NAME}."
         )
-    images = np.empty((len(rows), IMAGE_SIZE, IMAGE_SIZE, 1), dtype=np.uint8)
+    images = np.empty((len(rows), FACE_SIZE, FACE_SIZE, 1), dtype=np.uint8)
     for position, (line, _, _, pixels) in enumerate(rows):
         images[position, :, :, 0] = _parse_pixels(pixels, csv_path, line)
     frame = pd.DataFrame(rows, columns=["line", "label", "usage", "pixels"]).drop(columns="pixels")
@@ -321,7 +332,7 @@ def _parse_pixels(text: str, csv_path: Path, line: int) -> np.ndarray:
     if values.min() < 0 or values.max() > 255:
         outside = values[(values < 0) | (values > 255)][0]
         raise _row_error(csv_path, line, f"pixel value {outside} is outside 0..255")
-    return values.astype(np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE)
+    return values.astype(np.uint8).reshape(FACE_SIZE, FACE_SIZE)
 
 
 def _start(text: str, length: int = 24) -> str:

@@ -11,8 +11,9 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from emostudy._quiet import quiet_unless
 from emostudy._validation import check_path
-from emostudy.data.classes import IMAGE_SIZE
+from emostudy.data.classes import FACE_SIZE
 from emostudy.errors import (
     CorruptImageError,
     DataLayoutError,
@@ -22,6 +23,7 @@ from emostudy.errors import (
 
 #: File name extensions read as images (lower case).
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
+
 
 #: How many corrupt images a data set may contain before loading fails: max(5, 0.1% of files).
 CORRUPT_MIN, CORRUPT_FRACTION = 5, 0.001
@@ -70,12 +72,12 @@ def read_gray(path: str | os.PathLike) -> np.ndarray:
             f"Cannot decode image file {path} ({buffer.size} bytes): it is empty, truncated or not "
             "an image. Re-download the data set."
         )
-    if image.shape != (IMAGE_SIZE, IMAGE_SIZE):
+    if image.shape != (FACE_SIZE, FACE_SIZE):
         height, width = image.shape
         raise DataLayoutError(
-            f"Image {path} is {width}x{height} pixels; images must be {IMAGE_SIZE}x{IMAGE_SIZE} "
+            f"Image {path} is {width}x{height} pixels; images must be {FACE_SIZE}x{FACE_SIZE} "
             f"grayscale faces. Resize them first (for example with cv2.resize(image, "
-            f"({IMAGE_SIZE}, {IMAGE_SIZE}), interpolation=cv2.INTER_AREA))."
+            f"({FACE_SIZE}, {FACE_SIZE}), interpolation=cv2.INTER_AREA))."
         )
     return image
 
@@ -100,7 +102,7 @@ def read_many(
         in ``paths`` they come from.
     """
     n = len(paths)
-    images = np.empty((n, IMAGE_SIZE, IMAGE_SIZE, 1), dtype=np.uint8)
+    images = np.empty((n, FACE_SIZE, FACE_SIZE, 1), dtype=np.uint8)
     ok = np.ones(n, dtype=bool)
 
     def read(position: int) -> None:
@@ -112,7 +114,7 @@ def read_many(
     workers = workers or min(4, os.cpu_count() or 1)
     chunk = 256
     with (
-        tqdm(total=n, desc=desc, unit="img", **_quiet_unless(progress)) as bar,
+        tqdm(total=n, desc=desc, unit="img", **quiet_unless(progress)) as bar,
         ThreadPoolExecutor(max_workers=workers) as pool,
     ):
         for start in range(0, n, chunk):
@@ -137,9 +139,3 @@ def read_many(
         )
     kept = np.flatnonzero(ok).astype(np.int64)
     return (images if ok.all() else images[kept]), kept
-
-
-def _quiet_unless(progress: bool) -> dict[str, bool]:
-    """tqdm arguments: off when ``progress`` is False, else tqdm's defaults (which honour
-    ``TQDM_DISABLE=1``, set by the notebook runner)."""
-    return {} if progress else {"disable": True}

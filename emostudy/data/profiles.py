@@ -8,7 +8,6 @@ import warnings
 
 import numpy as np
 
-from emostudy.assets import dataset_path
 from emostudy.data import fer2013
 from emostudy.data.ckplus import load_ckplus
 from emostudy.data.classes import CKPLUS_CLASSES
@@ -16,9 +15,11 @@ from emostudy.data.faceset import FaceSet
 from emostudy.data.splits import sample_per_class
 from emostudy.data.synthetic import make_synthetic_faces
 from emostudy.errors import DataNotFoundError, InvalidInputError
+from emostudy.settings import PROFILES, dataset_path
 
-PROFILES = ("full", "quick")
 CKPLUS_SYNTHETIC_PER_CLASS = 50
+
+
 CKPLUS_SYNTHETIC_SUBJECTS = 40
 
 
@@ -49,7 +50,9 @@ def load_fer2013_for(
     except DataNotFoundError as error:
         _announce_stand_in("FER-2013", error)
         return make_synthetic_faces(seed=seed)
-    return fer2013._load(root, usage=None, progress=True, per_class=quick_per_class, seed=seed)
+    return fer2013.load_fer2013_sample(
+        root, usage=None, progress=True, per_class=quick_per_class, seed=seed
+    )
 
 
 def load_ckplus_for(

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from emostudy._validation import check_number
-from emostudy.data.classes import FER_USAGES, IMAGE_SIZE
+from emostudy.data.classes import FACE_SIZE, FER_USAGES
 from emostudy.data.faceset import FaceSet
 from emostudy.errors import InvalidInputError
 
@@ -129,7 +129,7 @@ def _groups_with_many(duplicates: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 def _blank(faceset: FaceSet, frame: pd.DataFrame, blank_std: float) -> pd.DataFrame:
-    flat = faceset.images.reshape(len(faceset), IMAGE_SIZE * IMAGE_SIZE)
+    flat = faceset.images.reshape(len(faceset), FACE_SIZE * FACE_SIZE)
     chunks = [flat[i : i + 4096].std(axis=1, dtype=np.float64) for i in range(0, len(flat), 4096)]
     std = np.concatenate(chunks) if chunks else np.zeros(0)
     blank = frame[std < blank_std].assign(std=std[std < blank_std])

@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from emostudy.data.classes import FER_CLASSES, FER_USAGES, IMAGE_SIZE
+from emostudy.data.classes import FACE_SIZE, FER_CLASSES, FER_USAGES
 from emostudy.data.faceset import FaceSet
 from emostudy.errors import InvalidInputError
 
@@ -116,8 +116,8 @@ def make_synthetic_faces(
     face_tone = rng.uniform(150.0, 215.0, n)
     background = rng.uniform(30.0, 110.0, n)
 
-    images = np.empty((n, IMAGE_SIZE, IMAGE_SIZE, 1), dtype=np.uint8)
-    noise = rng.standard_normal((n, IMAGE_SIZE, IMAGE_SIZE)).astype(np.float32)
+    images = np.empty((n, FACE_SIZE, FACE_SIZE, 1), dtype=np.uint8)
+    noise = rng.standard_normal((n, FACE_SIZE, FACE_SIZE)).astype(np.float32)
     for i, row in enumerate(meta.itertuples(index=False)):
         face = _draw_face(row, face_tone[i], background[i])
         face = face * row.contrast + (128.0 * (1.0 - row.contrast) + row.brightness)
@@ -151,7 +151,7 @@ def _point(x: float, y: float) -> tuple[int, int]:
 
 def _draw_face(p: object, face_tone: float, background: float) -> np.ndarray:
     """One ``(48, 48)`` float32 face drawn from the parameters in row ``p``."""
-    size = IMAGE_SIZE * SCALE
+    size = FACE_SIZE * SCALE
     canvas = np.full((size, size), background, dtype=np.uint8)
     aa, dark = cv2.LINE_AA, 35
 
@@ -187,6 +187,6 @@ def _draw_face(p: object, face_tone: float, background: float) -> np.ndarray:
     canvas = cv2.warpAffine(
         canvas, matrix, (size, size), flags=cv2.INTER_LINEAR, borderValue=float(background)
     )
-    return cv2.resize(canvas, (IMAGE_SIZE, IMAGE_SIZE), interpolation=cv2.INTER_AREA).astype(
+    return cv2.resize(canvas, (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_AREA).astype(
         np.float32
     )

@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from emostudy._validation import check_path
-from emostudy.assets import DATA_SOURCES, dataset_path
 from emostudy.errors import DataLayoutError, DataNotFoundError, InvalidInputError
+from emostudy.settings import DATA_SOURCES, dataset_path
 
 #: The three evaluation settings of WIDER FACE, easiest first.
 WIDER_SETTINGS = ("easy", "medium", "hard")

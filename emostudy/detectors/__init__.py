@@ -36,26 +36,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from emostudy.detectors.anchors import ANCHOR_LAYOUTS, detector_anchors
 from emostudy.detectors.base import (
-    COLORS,
     DEFAULT_MAX_SIDE,
     MIN_IMAGE_SIDE,
     Face,
     FaceDetector,
-    as_bgr,
     faces_to_array,
     inside_image,
     make_face,
-    read_image,
 )
 from emostudy.detectors.blazeface import BlazeFaceFullDetector, BlazeFaceShortDetector
 from emostudy.detectors.dlib_hog import DlibHOGDetector
 from emostudy.detectors.dlib_mmod import DlibMMODDetector
-from emostudy.detectors.haar import HaarCascadeDetector
+from emostudy.detectors.haar import HaarCascadeDetector, group_windows
+from emostudy.detectors.haar_theory import (
+    cascade_stage_sums,
+    cascade_survival,
+    count_haar_features,
+    haar_feature,
+    integral_image,
+    parse_cascade,
+    rect_sum,
+    sliding_window_count,
+    weak_classifiers_evaluated,
+)
 from emostudy.detectors.mtcnn_detector import MTCNNDetector
-from emostudy.detectors.nms import box_iou, nms
 from emostudy.detectors.retinaface_detector import RetinaFaceDetector
-from emostudy.detectors.ssd import SSDDetector
+from emostudy.detectors.ssd import SSDDetector, prior_box_layers
 from emostudy.detectors.yunet import YuNetDetector
 from emostudy.errors import InvalidInputError
 
@@ -110,7 +118,19 @@ def create_detector(name: str, **tunables: Any) -> FaceDetector:
 
 
 __all__ = [
-    "COLORS",
+    "ANCHOR_LAYOUTS",
+    "detector_anchors",
+    "group_windows",
+    "cascade_stage_sums",
+    "cascade_survival",
+    "count_haar_features",
+    "haar_feature",
+    "integral_image",
+    "parse_cascade",
+    "rect_sum",
+    "sliding_window_count",
+    "weak_classifiers_evaluated",
+    "prior_box_layers",
     "DEFAULT_MAX_SIDE",
     "DETECTORS",
     "MIN_IMAGE_SIDE",
@@ -125,13 +145,9 @@ __all__ = [
     "RetinaFaceDetector",
     "SSDDetector",
     "YuNetDetector",
-    "as_bgr",
     "available_detectors",
-    "box_iou",
     "create_detector",
     "faces_to_array",
     "inside_image",
     "make_face",
-    "nms",
-    "read_image",
 ]

@@ -17,8 +17,8 @@ from typing import ClassVar
 import cv2
 import numpy as np
 
+from emostudy._quiet import native_stderr_silenced
 from emostudy._validation import check_choice, check_probability
-from emostudy.detectors._quiet import native_stderr_silenced
 from emostudy.detectors.base import DEFAULT_MAX_SIDE, Face, FaceDetector, make_face
 
 MODELS = ("short", "full")

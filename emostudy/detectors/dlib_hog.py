@@ -64,7 +64,8 @@ class DlibHOGDetector(FaceDetector):
 
     def detect_with_filters(self, image, color: str = "bgr") -> list[tuple[Face, str]]:
         """Like :meth:`detect`, but each face comes with the name of the filter that fired."""
-        from emostudy.detectors.base import as_bgr, inside_image
+        from emostudy.detectors.base import inside_image
+        from emostudy.imageio import as_bgr
 
         rgb = cv2.cvtColor(as_bgr(image, color), cv2.COLOR_BGR2RGB)
         rects, scores, which = self._detector.run(

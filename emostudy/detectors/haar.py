@@ -105,7 +105,7 @@ class HaarCascadeDetector(FaceDetector):
         ``max_side`` setting is ignored here). :func:`group_windows` turns them into faces exactly
         as ``detectMultiScale`` does for a given ``min_neighbors``.
         """
-        from emostudy.detectors.base import as_bgr
+        from emostudy.imageio import as_bgr
 
         s = self._settings
         gray = cv2.cvtColor(as_bgr(image, color), cv2.COLOR_BGR2GRAY)

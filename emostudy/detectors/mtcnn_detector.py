@@ -18,8 +18,8 @@ import os
 import cv2
 import numpy as np
 
+from emostudy._quiet import native_stderr_silenced
 from emostudy._validation import check_int, check_number, check_numbers
-from emostudy.detectors._quiet import native_stderr_silenced
 from emostudy.detectors.base import DEFAULT_MAX_SIDE, Face, FaceDetector, make_face
 from emostudy.errors import InvalidInputError
 
@@ -111,7 +111,7 @@ class MTCNNDetector(FaceDetector):
         """
         from mtcnn.utils.images import load_images_batch, standarize_batch
 
-        from emostudy.detectors.base import as_bgr
+        from emostudy.imageio import as_bgr
 
         rgb = cv2.cvtColor(as_bgr(image, color), cv2.COLOR_BGR2RGB)
         kwargs = self._package_settings()

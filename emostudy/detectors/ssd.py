@@ -4,7 +4,7 @@ Liu et al. (2016), SSD: one pass of a convolutional net predicts, for a fixed se
 ("default") boxes on several feature maps, a class score and four box offsets; non-maximum
 suppression then keeps the best box of each overlapping group. This model has a reduced ResNet-10
 backbone and takes a 300x300 input. Its weights are not in any Python package: they are fetched
-(SHA-256 checked) by :func:`emostudy.assets.fetch_model`.
+(SHA-256 checked) by :func:`emostudy.downloads.fetch_model`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import cv2
 import numpy as np
 
 from emostudy._validation import check_probability, check_size
-from emostudy.assets import fetch_model
 from emostudy.detectors.base import DEFAULT_MAX_SIDE, Face, FaceDetector, make_face
+from emostudy.downloads import fetch_model
 
 PROTOTXT = "res10_deploy.prototxt"
 WEIGHTS = "res10_300x300_ssd_iter_140000.caffemodel"

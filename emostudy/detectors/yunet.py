@@ -3,7 +3,7 @@
 Wu et al. (2023): a depthwise-separable backbone of about 75k parameters, a feature pyramid and an
 anchor-free head that predicts, at every cell of three feature maps (strides 8, 16, 32), a face
 score, a box and five landmarks. The ONNX weights (opencv_zoo, ``2023mar``) are fetched, SHA-256
-checked, by :func:`emostudy.assets.fetch_model`.
+checked, by :func:`emostudy.downloads.fetch_model`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import cv2
 import numpy as np
 
 from emostudy._validation import check_int, check_probability, check_size
-from emostudy.assets import fetch_model
 from emostudy.detectors.base import DEFAULT_MAX_SIDE, Face, FaceDetector, make_face
+from emostudy.downloads import fetch_model
 
 WEIGHTS = "face_detection_yunet_2023mar.onnx"
 #: Images (after ``input_size``) with a side shorter than this are padded with black at the bottom

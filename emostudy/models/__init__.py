@@ -1,6 +1,50 @@
-"""Keras model builders, training recipes and the emotion models shipped with the package."""
+"""Emotion models (floor 3): builders and layers, the shipped models and their cards, the model
+input (face size, scaling, softmax, test-time averaging), inference engines and export, cost,
+inspection, and the peers measured beside ours.
 
-from emostudy.models.builders import ARCHITECTURES, build_cnn, build_mlp, build_model
+>>> from emostudy.models import load_emotion_model, predict_emotions
+>>> probabilities = predict_emotions(faces)  # uint8 (N, 48, 48) -> (N, 7)   # doctest: +SKIP
+
+It builds on ``data`` (the class order and the face size) and the floor-0 modules; TensorFlow,
+ONNX Runtime and tf2onnx load only inside the functions that need them.
+"""
+
+from emostudy.models.builders import ARCHITECTURES, FACE_SHAPE, build_cnn, build_mlp, build_model
+from emostudy.models.cost import macs_per_image
+from emostudy.models.engines import (
+    ENGINES,
+    Engine,
+    KerasEngine,
+    OnnxEngine,
+    TFLiteEngine,
+    create_engine,
+    load_keras_file,
+    shipped_onnx_path,
+)
+from emostudy.models.export import PARITY_TOLERANCE, export_onnx, export_tflite, parity
+from emostudy.models.inputs import (
+    LOW_INFORMATION_STD,
+    TTA_PASSES,
+    low_information,
+    predict_ensemble_logits,
+    predict_logits,
+    predict_logits_by_tta,
+    shift_images,
+    softmax,
+    to_model_input,
+)
+from emostudy.models.inspection import (
+    feature_maps,
+    feature_model,
+    first_layer_filters,
+    keras_conv2d,
+    keras_pool2d,
+    layer_table,
+    measured_receptive_field,
+    nearest_kernels,
+)
+from emostudy.models.logs import read_training_log
+from emostudy.models.peers import FER_PACKAGE_CLASSES, fer_package_predict
 from emostudy.models.pretrained import (
     DEFAULT_EMOTION_MODEL,
     LowInformationFaceWarning,
@@ -9,22 +53,74 @@ from emostudy.models.pretrained import (
     model_path,
     predict_emotions,
     shipped_models,
+    training_log,
 )
-from emostudy.models.recipes import GENERATIONS, HEADLINE, Recipe
+
+#: Keras layers, loaded (with Keras) on first use: ``import emostudy.models`` stays light.
+_LAZY = {
+    name: "emostudy.models.layers"
+    for name in ("FusedBatchNormalization", "RandomFaceCrop", "RandomPatchErasing")
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ARCHITECTURES",
     "DEFAULT_EMOTION_MODEL",
-    "GENERATIONS",
-    "HEADLINE",
+    "ENGINES",
+    "FACE_SHAPE",
+    "FER_PACKAGE_CLASSES",
+    "LOW_INFORMATION_STD",
+    "PARITY_TOLERANCE",
+    "TTA_PASSES",
+    "Engine",
+    "FusedBatchNormalization",
+    "KerasEngine",
     "LowInformationFaceWarning",
-    "Recipe",
+    "OnnxEngine",
+    "RandomFaceCrop",
+    "RandomPatchErasing",
+    "TFLiteEngine",
     "build_cnn",
     "build_mlp",
     "build_model",
+    "create_engine",
+    "export_onnx",
+    "export_tflite",
+    "feature_maps",
+    "feature_model",
+    "fer_package_predict",
+    "first_layer_filters",
+    "keras_conv2d",
+    "keras_pool2d",
+    "layer_table",
     "load_emotion_model",
+    "load_keras_file",
+    "low_information",
+    "macs_per_image",
+    "measured_receptive_field",
     "model_card",
     "model_path",
+    "nearest_kernels",
+    "parity",
     "predict_emotions",
+    "predict_ensemble_logits",
+    "predict_logits",
+    "predict_logits_by_tta",
+    "read_training_log",
+    "shift_images",
     "shipped_models",
+    "shipped_onnx_path",
+    "softmax",
+    "to_model_input",
+    "training_log",
 ]

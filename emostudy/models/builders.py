@@ -2,7 +2,7 @@
 
 Every builder returns an *uncompiled* ``keras.Model`` whose last layer outputs logits (no softmax),
 as :func:`emostudy.training.train` expects. Inputs are float32 in [0, 1]
-(:func:`emostudy.preprocessing.to_model_input`).
+(:func:`emostudy.models.inputs.to_model_input`).
 """
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from emostudy.data.classes import FACE_SIZE
 from emostudy.errors import InvalidInputError
 
-FACE_SHAPE = (48, 48, 1)
+#: The input shape of every emotion model: one grayscale face.
+FACE_SHAPE = (FACE_SIZE, FACE_SIZE, 1)
 
 
 def _regularizer(l2: float):

@@ -5,7 +5,7 @@ computes for 4-D image tensors (per-channel batch statistics in training, moving
 inference), but in one fused TensorFlow kernel (``FusedBatchNormV3``) instead of the half-dozen
 element-wise passes of Keras' portable implementation. On a 2-core CPU training under
 ``mixed_bfloat16`` this makes a VGG-lite epoch several times faster (chapter 9 measures it with
-:func:`emostudy.timing.time_training_epoch`); the numbers it produces match Keras' layer to float
+:func:`emostudy.training.time_training_epoch`); the numbers it produces match Keras' layer to float
 rounding (tests check this).
 """
 

@@ -7,7 +7,7 @@ selected on ``PublicTest``, scored once on ``PrivateTest``. Each model's card
 (``weights/<name>.md``, also in the book) gives the data, protocol, metrics and known
 limitations; ``weights/<name>.json`` the numbers::
 
-    from emostudy.models import load_emotion_model, predict_emotions
+    from emostudy.models.pretrained import load_emotion_model, predict_emotions
     probabilities = predict_emotions(faces)  # (N, 7), columns FER_CLASSES
 """
 
@@ -24,7 +24,7 @@ import numpy as np
 
 from emostudy._validation import check_int
 from emostudy.errors import InvalidInputError, ModelNotFoundError
-from emostudy.preprocessing import LOW_INFORMATION_STD, low_information, to_model_input
+from emostudy.models.inputs import LOW_INFORMATION_STD, low_information, softmax, to_model_input
 
 #: Name of the model that :func:`load_emotion_model` loads by default.
 DEFAULT_EMOTION_MODEL = "fer2013_vgg_lite_v3"
@@ -38,12 +38,12 @@ class LowInformationFaceWarning(UserWarning):
 
 def shipped_models() -> list[str]:
     """Names of the emotion models shipped in the package."""
-    return sorted(path.stem for path in _weights_dir().glob("*.keras"))
+    return sorted(path.stem for path in weights_dir().glob("*.keras"))
 
 
 def model_path(name: str = DEFAULT_EMOTION_MODEL) -> Path:
     """Path of a shipped model's ``.keras`` file; a clear error names the available ones."""
-    path = _weights_dir() / f"{name}.keras"
+    path = weights_dir() / f"{name}.keras"
     if not path.is_file():
         raise ModelNotFoundError(
             f"No shipped emotion model named {name!r}; available: {shipped_models() or 'none'}. "
@@ -98,10 +98,10 @@ def predict_emotions(
     LowInformationFaceWarning
         When some faces are blank or nearly so (pixel standard deviation under 2 gray levels):
         the model still returns confident-looking probabilities for them (a blank face comes out
-        "angry" at about 0.8), which mean nothing. :func:`emostudy.preprocessing.low_information`
+        "angry" at about 0.8), which mean nothing. :func:`emostudy.models.inputs.low_information`
         flags them, to drop or mark them.
     """
-    from emostudy.training import predict_logits
+    from emostudy.models.inputs import predict_logits
 
     batch_size = check_int("batch_size", batch_size, minimum=1)
     if model is not None and not callable(getattr(model, "predict", None)):
@@ -117,7 +117,7 @@ def predict_emotions(
         warnings.warn(
             f"{int(blank.sum())} of {len(x)} faces are blank or nearly uniform (pixel std < "
             f"{LOW_INFORMATION_STD:g} gray levels); their predicted emotions mean nothing. Find "
-            "them with emostudy.preprocessing.low_information(faces).",
+            "them with emostudy.models.inputs.low_information(faces).",
             LowInformationFaceWarning,
             stacklevel=2,
         )
@@ -127,11 +127,10 @@ def predict_emotions(
         batch_size=batch_size,
         flip_tta=flip_tta,
     )
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
+    return softmax(logits)
 
 
-def _weights_dir() -> Path:
+def weights_dir() -> Path:
     return Path(str(resources.files("emostudy.models") / "weights"))
 
 
@@ -141,9 +140,6 @@ def training_log(name: str = DEFAULT_EMOTION_MODEL):
     Index: epoch (1-based); columns as written by :func:`emostudy.training.train` (``accuracy``,
     ``val_accuracy``, ``loss``, ``val_loss``, ``lr``, ``seconds``...).
     """
-    import pandas as pd
+    from emostudy.models.logs import read_training_log
 
-    path = model_path(name).with_suffix(".log.csv")
-    log = pd.read_csv(path).drop_duplicates("epoch", keep="last").drop(columns="epoch")
-    log.index = pd.RangeIndex(1, len(log) + 1, name="epoch")
-    return log
+    return read_training_log(model_path(name).with_suffix(".log.csv"))

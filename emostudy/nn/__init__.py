@@ -49,9 +49,12 @@ from emostudy.nn.optimizers import (
     rosenbrock,
     rosenbrock_grad,
 )
-from emostudy.nn.perceptron import Perceptron
+from emostudy.nn.perceptron import Perceptron, make_separable_blobs, make_xor, mistake_bound
 
 __all__ = [
+    "make_separable_blobs",
+    "make_xor",
+    "mistake_bound",
     "ACTIVATIONS",
     "CLASSIC_KERNELS",
     "MLP",

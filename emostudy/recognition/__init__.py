@@ -1,27 +1,20 @@
-"""The recognizer: detector + FER-style crop + emotion model → per-face results; video tracking
-and smoothing; drawing; export of the model to ONNX and TFLite.
+"""The recognizer (floor 5): detector + FER-style crop + emotion model → per-face results; video
+tracking and smoothing; annotated images; the ``fer`` package's pipeline as a peer.
 
 >>> from emostudy.recognition import EmotionRecognizer
 >>> result = EmotionRecognizer().recognize("photo.jpg")   # doctest: +SKIP
 >>> result.to_frame()                                      # doctest: +SKIP
 
-Floor 5 of the house plan: it uses ``detectors``, ``faces`` and ``models``; TensorFlow loads only
-when a Keras engine or an export needs it (the default engine is ONNX Runtime).
+It uses ``detectors``, ``faces`` and ``models``; TensorFlow loads only when a Keras engine needs it
+(the default engine is ONNX Runtime). Figures of results live in :mod:`emostudy.plots`.
 """
 
 from emostudy.recognition.demo import demo_image
-from emostudy.recognition.drawing import EMOTION_COLORS, draw_faces, plot_track, show_recognition
-from emostudy.recognition.engines import (
-    ENGINES,
-    KerasEngine,
-    OnnxEngine,
-    TFLiteEngine,
-    create_engine,
-)
-from emostudy.recognition.export import PARITY_TOLERANCE, export_onnx, export_tflite, parity
+from emostudy.recognition.drawing import EMOTION_COLORS, draw_faces
 from emostudy.recognition.peers import FerPipeline
 from emostudy.recognition.recognizer import (
     DEFAULT_DETECTOR,
+    DEFAULT_MAX_SIDE,
     OPERATING_THRESHOLDS,
     VIDEO_MAX_SIDE,
     EmotionRecognizer,
@@ -43,10 +36,9 @@ from emostudy.recognition.video import (
 
 __all__ = [
     "DEFAULT_DETECTOR",
+    "DEFAULT_MAX_SIDE",
     "EMOTION_COLORS",
-    "ENGINES",
     "OPERATING_THRESHOLDS",
-    "PARITY_TOLERANCE",
     "VIDEO_MAX_SIDE",
     "VIDEO_SUFFIXES",
     "AnnotatedVideoWriter",
@@ -55,24 +47,15 @@ __all__ = [
     "FaceTracker",
     "FerPipeline",
     "FrameResult",
-    "KerasEngine",
-    "OnnxEngine",
     "Recognition",
-    "TFLiteEngine",
     "Track",
     "VideoError",
-    "create_engine",
     "demo_image",
     "draw_faces",
-    "export_onnx",
-    "export_tflite",
     "faces_frame",
     "open_video",
-    "parity",
-    "plot_track",
     "read_frames",
     "recognize_video",
-    "show_recognition",
     "track_summary",
     "tracks_table",
     "video_info",

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from emostudy.data.classes import FER_CLASSES
 from emostudy.recognition.results import FaceEmotion, Recognition
 
 #: One colour per class, BGR (OpenCV order), from Matplotlib's ``tab10``.
@@ -87,36 +86,3 @@ def _draw_bars(canvas, face, origin, height, font_scale) -> None:
         color = EMOTION_COLORS.get(name, (0, 255, 0))
         cv2.rectangle(canvas, (x0, top), (x0 + width, top + row - 2), (40, 40, 40), -1)
         cv2.rectangle(canvas, (x0, top), (x0 + round(width * float(p)), top + row - 2), color, -1)
-
-
-def show_recognition(ax, image: np.ndarray, faces, *, title: str | None = None, **kwargs):
-    """Show a BGR image with :func:`draw_faces` annotations on a Matplotlib axes."""
-    annotated = draw_faces(image, faces, **kwargs)
-    ax.imshow(cv2.cvtColor(annotated, cv2.COLOR_BGR2RGB))
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title:
-        ax.set_title(title, fontsize="small")
-    return ax
-
-
-def plot_track(table, track: int, *, ax=None, classes: Sequence[str] = FER_CLASSES):
-    """Probabilities of one track over time: each frame's own (thin, dotted) and the smoothed
-    ones (solid), one colour per class. ``table`` is :func:`~emostudy.recognition.tracks_table`."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 3))
-    rows = table[table["track"] == track].sort_values("time_s")
-    for name in classes:
-        b, g, r = EMOTION_COLORS[name]
-        color = (r / 255, g / 255, b / 255)
-        if f"raw_{name}" in rows:
-            ax.plot(rows["time_s"], rows[f"raw_{name}"], ":", color=color, linewidth=1)
-        ax.plot(rows["time_s"], rows[name], "-", color=color, linewidth=1.8, label=name)
-    ax.set_xlabel("time (s)")
-    ax.set_ylabel("probability")
-    ax.set_ylim(0, 1)
-    ax.set_title(f"track {track}: dotted = frame by frame, solid = smoothed", fontsize="small")
-    ax.legend(fontsize="x-small", ncol=4, loc="upper right")
-    return ax

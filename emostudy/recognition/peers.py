@@ -16,8 +16,8 @@ import warnings
 import numpy as np
 
 from emostudy.data.classes import FER_CLASSES
-from emostudy.detectors import as_bgr
 from emostudy.errors import ModelNotFoundError
+from emostudy.imageio import as_bgr
 from emostudy.recognition.results import FaceEmotion
 
 

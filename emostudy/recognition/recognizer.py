@@ -22,11 +22,13 @@ import numpy as np
 
 from emostudy._validation import check_int, check_number
 from emostudy.data.classes import FER_CLASSES
-from emostudy.detectors import FaceDetector, as_bgr, create_detector
+from emostudy.detectors import create_detector
+from emostudy.detectors.base import FaceDetector
 from emostudy.errors import EmostudyError, InvalidInputError
 from emostudy.faces.crop import DEFAULT_CROP, CropSpec, crop_faces, to_gray
-from emostudy.preprocessing import to_model_input
-from emostudy.recognition.engines import Engine, create_engine
+from emostudy.imageio import as_bgr
+from emostudy.models.engines import Engine, create_engine
+from emostudy.models.inputs import predict_logits, softmax, to_model_input
 from emostudy.recognition.results import FaceEmotion, Recognition
 
 #: The detector chapter 7's benchmark chose (``book/results/detectors.json``, ``verdict``).
@@ -77,7 +79,7 @@ class EmotionRecognizer:
         doubles the classification batch).
     engine
         How the model runs: ``"auto"`` (ONNX Runtime when an export exists, else a compiled
-        ``tf.function``) or one of :data:`emostudy.recognition.engines.ENGINES`.
+        ``tf.function``) or one of :data:`emostudy.models.engines.ENGINES`.
     max_side
         Longest side of the image the detector sees, in pixels (never more than the detector's
         own limit; ``None``: the detector's own). Faces are cropped from the full image.
@@ -171,18 +173,9 @@ class EmotionRecognizer:
         x = to_model_input(faces)
         if len(x) == 0:
             return np.zeros((0, len(self.classes)))
+        tta = "flip" if self.flip_tta else None
         step = self.batch_size // 2 if self.flip_tta else self.batch_size
-        parts = []
-        for start in range(0, len(x), step):  # bounded memory for any number of faces
-            chunk = x[start : start + step]
-            if self.flip_tta:
-                both = self.engine.logits(np.concatenate([chunk, chunk[:, :, ::-1]]))
-                parts.append((both[: len(chunk)] + both[len(chunk) :]) / 2)
-            else:
-                parts.append(self.engine.logits(chunk))
-        logits = np.concatenate(parts).astype(np.float64)
-        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return shifted / shifted.sum(axis=1, keepdims=True)
+        return softmax(predict_logits(self.engine, x, batch_size=step, tta=tta))
 
     # -- the whole pipeline ---------------------------------------------------------------------
     def recognize(self, image: Any, color: str = "bgr") -> Recognition:

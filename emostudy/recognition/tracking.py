@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from emostudy.detectors import box_iou
 from emostudy.errors import InvalidInputError
+from emostudy.geometry import box_iou
 from emostudy.recognition.results import FaceEmotion
 
 

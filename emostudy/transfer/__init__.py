@@ -22,7 +22,6 @@ from emostudy.transfer.features import (
 )
 from emostudy.transfer.folds import make_folds, subjects_shared
 from emostudy.transfer.methods import CKPLUS_AUGMENTATION, FineTuned, InnerSelected, ScratchCNN
-from emostudy.transfer.plots import plot_fold_accuracies, plot_landmarks, plot_recall_table
 
 __all__ = [
     "CKPLUS_AUGMENTATION",
@@ -41,9 +40,6 @@ __all__ = [
     "methods_table",
     "network_features",
     "per_class_recall",
-    "plot_fold_accuracies",
-    "plot_landmarks",
-    "plot_recall_table",
     "shared_class_scores",
     "subjects_shared",
 ]

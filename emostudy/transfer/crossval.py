@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from emostudy.errors import InvalidInputError
-from emostudy.evaluation import classification_metrics
+from emostudy.evaluation.classification import classification_metrics
 from emostudy.transfer.folds import Folds
 
 Inputs = np.ndarray | dict[str, np.ndarray]

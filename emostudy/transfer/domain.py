@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from emostudy.errors import InvalidInputError
-from emostudy.evaluation import classification_metrics
+from emostudy.evaluation.classification import classification_metrics
 
 #: CK+ class → FER-2013 class, for the six classes both data sets have.
 CKPLUS_TO_FER = {

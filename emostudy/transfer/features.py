@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from emostudy.errors import InvalidInputError
-from emostudy.preprocessing import to_model_input
+from emostudy.models.inputs import to_model_input
 
 #: Layers of the shipped FER-2013 network offered as features: the global-average-pooled output
 #: of the last block (256 values), the last block's 3x3 max-pooled map (2,304 values) and the
@@ -51,7 +51,7 @@ def network_features(
     """
     import keras
 
-    from emostudy.models import load_emotion_model
+    from emostudy.models.pretrained import load_emotion_model
 
     x = to_model_input(faces)
     model = model if model is not None else load_emotion_model()
@@ -97,9 +97,9 @@ def face_descriptors(faces: np.ndarray, *, size: int = 150, num_jitters: int = 1
     import cv2
     import face_recognition
 
-    from emostudy.faces.landmarks import _as_gray_faces
+    from emostudy.faces.landmarks import as_gray_faces
 
-    faces = _as_gray_faces(faces)
+    faces = as_gray_faces(faces)
     if size < 32 or num_jitters < 1:
         raise InvalidInputError(
             f"size must be >= 32 and num_jitters >= 1, got {size}, {num_jitters}."

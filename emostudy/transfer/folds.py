@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
-from emostudy.data import FaceSet, subject_folds
+from emostudy.data.faceset import FaceSet
+from emostudy.data.splits import subject_folds
 from emostudy.errors import InvalidInputError
 
 Folds = list[tuple[np.ndarray, np.ndarray]]

@@ -23,8 +23,10 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
 
 from emostudy.errors import InvalidInputError
-from emostudy.preprocessing import to_model_input
-from emostudy.training import Augmentation, make_dataset, set_seed
+from emostudy.models.inputs import predict_logits, softmax, to_model_input
+from emostudy.training.config import Augmentation
+from emostudy.training.loop import set_seed
+from emostudy.training.pipeline import make_dataset
 
 
 @contextlib.contextmanager
@@ -138,11 +140,6 @@ class InnerSelected:
         return _full_proba(proba, self.model_.classes_, self.n_classes)
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
-
-
 def _fit_stage(model, x, y, *, epochs, learning_rate, batch_size, augment, seed, label_smoothing):
     import keras
 
@@ -171,17 +168,7 @@ def predict_proba_tta(model, x: np.ndarray, *, batch_size: int = 256) -> np.ndar
     Calls the model directly (inference mode) rather than ``predict``, so that a new model per
     fold does not retrace a prediction function.
     """
-    import tensorflow as tf
-
-    logits = []
-    for start in range(0, len(x), batch_size):
-        batch = tf.convert_to_tensor(x[start : start + batch_size])
-        plain = model(batch, training=False)
-        mirrored = model(tf.reverse(batch, axis=[2]), training=False)
-        logits.append((np.asarray(plain) + np.asarray(mirrored)) / 2)
-    if not logits:
-        return np.zeros((0, model.output_shape[-1]))
-    return _softmax(np.concatenate(logits))
+    return softmax(predict_logits(model, x, batch_size=batch_size, tta="flip", direct=True))
 
 
 #: Augmentation for CK+ training: mirror images and small shifts, turns and zooms.
@@ -207,7 +194,7 @@ class ScratchCNN:
     chosen_: dict[str, Any] = field(default_factory=dict)
 
     def build(self):
-        from emostudy.models import build_cnn
+        from emostudy.models.builders import build_cnn
 
         model = build_cnn(
             n_classes=self.n_classes,
@@ -277,7 +264,7 @@ class FineTuned:
         """A fresh copy of the base network up to ``feature_layer``, plus dropout and a head."""
         import keras
 
-        from emostudy.models import load_emotion_model
+        from emostudy.models.pretrained import load_emotion_model
 
         base = load_emotion_model(self.base)
         names = [layer.name for layer in base.layers]

@@ -19,10 +19,11 @@ from typing import Any
 import cv2
 import numpy as np
 
-from emostudy.detectors import Face, box_iou
+from emostudy.data.classes import FACE_SIZE
+from emostudy.detectors.base import Face
 from emostudy.errors import InvalidInputError
 from emostudy.faces.crop import CropSpec, crop_face
-from emostudy.preprocessing import FACE_SIZE
+from emostudy.geometry import box_iou
 
 
 @dataclass(frozen=True)

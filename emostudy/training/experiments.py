@@ -33,12 +33,16 @@ import numpy as np
 import pandas as pd
 
 from emostudy.errors import InvalidInputError
-from emostudy.evaluation import bootstrap_ci, mcnemar
-from emostudy.training import TrainConfig, TrainResult, predict_logits, train
+from emostudy.evaluation.classification import bootstrap_ci, mcnemar
+from emostudy.models.inputs import predict_logits
+from emostudy.training.config import TrainConfig, TrainResult
+from emostudy.training.loop import train
 
-#: History columns written by :func:`epoch_metrics_callback`.
+#: History column written by :class:`~emostudy.training.EpochMetrics`: training-sample accuracy.
 TRAIN_EVAL_COLUMN = "train_eval_accuracy"
+#: History column written by :class:`~emostudy.training.EpochMetrics`: validation cross-entropy.
 VAL_CROSSENTROPY_COLUMN = "val_crossentropy"
+
 
 #: Columns of :attr:`Experiment.table`, in order.
 TABLE_COLUMNS = (
@@ -109,41 +113,6 @@ def stratified_prefix_order(labels: np.ndarray, seed: int = 0) -> np.ndarray:
     return np.lexsort((rng.random(len(labels)), position)).astype(np.int64)
 
 
-def epoch_metrics_callback(
-    train_sample: tuple[np.ndarray, np.ndarray] | None = None,
-    val_data: tuple[np.ndarray, np.ndarray] | None = None,
-    *,
-    batch_size: int = 512,
-):
-    """Keras callback adding, after every epoch, metrics measured in inference mode.
-
-    * :data:`TRAIN_EVAL_COLUMN` (``train_eval_accuracy``): accuracy on ``train_sample``. Keras' own
-      ``accuracy`` is a running mean over the epoch's batches with dropout and augmentation
-      switched on; this one is measured like the validation accuracy.
-    * :data:`VAL_CROSSENTROPY_COLUMN` (``val_crossentropy``): mean cross-entropy (nats) on
-      ``val_data``, *without* the L2 penalty that Keras adds to ``val_loss``, so that models with
-      and without weight decay can be compared.
-    """
-    import keras
-    from scipy.special import logsumexp
-
-    class EpochMetrics(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if logs is None:
-                return
-            if train_sample is not None:
-                x, y = train_sample
-                logits = predict_logits(self.model, x, batch_size=batch_size)
-                logs[TRAIN_EVAL_COLUMN] = float(np.mean(logits.argmax(axis=1) == y))
-            if val_data is not None:
-                x, y = val_data
-                logits = predict_logits(self.model, x, batch_size=batch_size).astype(np.float64)
-                picked = logits[np.arange(len(y)), np.asarray(y)]
-                logs[VAL_CROSSENTROPY_COLUMN] = float(np.mean(logsumexp(logits, axis=1) - picked))
-
-    return EpochMetrics()
-
-
 def accuracy_of(model, x: np.ndarray, y: np.ndarray, *, batch_size: int = 512) -> float:
     """Accuracy of ``model`` (logits output) on ``(x, y)`` in inference mode."""
     return float(np.mean(predict_logits(model, x, batch_size=batch_size).argmax(axis=1) == y))
@@ -169,7 +138,7 @@ def run_variants(
     variants
         Named variants, trained in order.
     train_data, val_data
-        ``(x, y)``: float32 inputs (:func:`emostudy.preprocessing.to_model_input`) and integer
+        ``(x, y)``: float32 inputs (:func:`emostudy.models.inputs.to_model_input`) and integer
         labels. Order ``train_data`` with :func:`stratified_prefix_order` when variants use
         ``n_train``, so that each prefix is a stratified sample.
     train_eval_size
@@ -199,6 +168,8 @@ def run_variants(
         accuracy, ``seconds_per_epoch`` (median) and ``seconds`` (whole fit; for a run loaded
         from ``out_dir``, the sum of its logged epoch times).
     """
+    from emostudy.training.callbacks import EpochMetrics
+
     x_train, y_train = train_data
     x_val, y_val = val_data
     y_train, y_val = np.asarray(y_train), np.asarray(y_val)
@@ -215,7 +186,7 @@ def run_variants(
     for name, variant in variants.items():
         if not isinstance(variant, Variant):
             raise InvalidInputError(
-                f"variant {name!r} must be an emostudy.experiments.Variant, got "
+                f"variant {name!r} must be an emostudy.training.Variant, got "
                 f"{type(variant).__name__}."
             )
         n = len(x_train) if variant.n_train is None else int(variant.n_train)
@@ -229,9 +200,7 @@ def run_variants(
         sample = (xs[:k], ys[:k]) if k > 0 else None
         callbacks = []
         if sample is not None or val_crossentropy:
-            callbacks.append(
-                epoch_metrics_callback(sample, (x_val, y_val) if val_crossentropy else None)
-            )
+            callbacks.append(EpochMetrics(sample, (x_val, y_val) if val_crossentropy else None))
         start = time.perf_counter()
         run = train(
             variant.build,

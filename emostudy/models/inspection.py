@@ -9,7 +9,7 @@ Helpers for chapter 4, all on Keras models (channels last):
   :func:`~emostudy.nn.conv.dense_params`) and the receptive field of every spatial layer;
 * :func:`measured_receptive_field` measures a receptive field with automatic differentiation;
 * :func:`first_layer_filters` and :func:`feature_maps` return what a trained model has learned and
-  what it computes for an image, ready for :func:`emostudy.viz.show_images`.
+  what it computes for an image, ready for :func:`emostudy.plots.show_images`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from emostudy.nn.conv import conv_params, dense_params, receptive_field
 
 #: Keras layer classes that slide a window over the image: (kernel, stride) geometry.
 SPATIAL_LAYERS = ("Conv2D", "MaxPooling2D", "AveragePooling2D")
+
+
 #: Keras layer classes after which every unit sees the whole image.
 GLOBAL_LAYERS = ("Flatten", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Dense")
 

@@ -1,8 +1,4 @@
-"""Figures shared by the chapters: decision boundaries, learning curves, image grids.
-
-Every function draws on a Matplotlib ``Axes`` (a new one when ``ax`` is None) and returns it, so a
-notebook can compose figures and label them.
-"""
+"""Images: a grid of faces, and a classifier's decision regions in two dimensions."""
 
 from __future__ import annotations
 
@@ -11,9 +7,7 @@ from collections.abc import Callable, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-
-def _axes(ax: plt.Axes | None, figsize: tuple[float, float] = (4.5, 4.0)) -> plt.Axes:
-    return ax if ax is not None else plt.subplots(figsize=figsize)[1]
+from emostudy.plots._axes import axes_or_new
 
 
 def plot_decision_regions(
@@ -31,7 +25,7 @@ def plot_decision_regions(
     ``score`` maps an (m, 2) array of points to (m,) signed scores (e.g. a fitted model's
     ``decision_function``); the zero level set is drawn as the decision boundary.
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     X = np.asarray(X, float)
     low, high = X.min(axis=0) - padding, X.max(axis=0) + padding
     gx, gy = np.meshgrid(
@@ -50,31 +44,6 @@ def plot_decision_regions(
     if title:
         ax.set_title(title)
     ax.legend(loc="best", fontsize="small", title="class")
-    return ax
-
-
-def plot_curve(
-    values: Sequence[float] | dict[str, Sequence[float]],
-    *,
-    ax: plt.Axes | None = None,
-    xlabel: str = "epoch",
-    ylabel: str = "",
-    title: str | None = None,
-    logy: bool = False,
-) -> plt.Axes:
-    """Plot one curve, or several named curves (a dict), against their 1-based step number."""
-    ax = _axes(ax, (5.0, 3.2))
-    series = values if isinstance(values, dict) else {"": values}
-    for name, curve in series.items():
-        ax.plot(np.arange(1, len(curve) + 1), curve, marker=".", label=name or None)
-    ax.set(xlabel=xlabel, ylabel=ylabel)
-    if logy:
-        ax.set_yscale("symlog")
-    if title:
-        ax.set_title(title)
-    if isinstance(values, dict):
-        ax.legend(fontsize="small")
-    ax.grid(alpha=0.3)
     return ax
 
 

@@ -1,9 +1,4 @@
-"""Figures for evaluating classifiers and comparing training runs.
-
-Confusion matrices (counts or row-normalised), per-epoch curves of several runs, learning curves
-(accuracy against training-set size) and train/validation accuracy per variant. Every function
-draws on a Matplotlib ``Axes`` (a new one when ``ax`` is None) and returns it.
-"""
+"""Curves: a function's curve, training histories, learning curves and train-vs-validation bars."""
 
 from __future__ import annotations
 
@@ -14,64 +9,34 @@ import numpy as np
 import pandas as pd
 
 from emostudy.errors import InvalidInputError
+from emostudy.plots._axes import axes_or_new
 
+#: Colours of the training and validation series in every curve.
 TRAIN_COLOR, VAL_COLOR = "#2c7fb8", "#d95f0e"
 
 
-def _axes(ax: plt.Axes | None, figsize: tuple[float, float]) -> plt.Axes:
-    return ax if ax is not None else plt.subplots(figsize=figsize)[1]
-
-
-def row_normalise(confusion: np.ndarray) -> np.ndarray:
-    """Each row divided by its sum (shares of each answer within a true class); 0 if empty."""
-    confusion = np.asarray(confusion, dtype=np.float64)
-    totals = confusion.sum(axis=1, keepdims=True)
-    return np.divide(confusion, totals, out=np.zeros_like(confusion), where=totals > 0)
-
-
-def plot_confusion(
-    confusion: np.ndarray | Sequence[Sequence[int]],
-    class_names: Sequence[str],
+def plot_curve(
+    values: Sequence[float] | dict[str, Sequence[float]],
     *,
-    normalize: bool = False,
     ax: plt.Axes | None = None,
+    xlabel: str = "epoch",
+    ylabel: str = "",
     title: str | None = None,
-    cmap: str = "Blues",
+    logy: bool = False,
 ) -> plt.Axes:
-    """Seaborn heatmap of a confusion matrix ``C[true, predicted]``, annotated cell by cell.
-
-    ``normalize=True`` shows row-normalised shares (each row sums to 1: the recall of the class on
-    the diagonal), otherwise counts.
-    """
-    import seaborn as sns
-
-    confusion = np.asarray(confusion)
-    k = len(class_names)
-    if confusion.shape != (k, k):
-        raise InvalidInputError(
-            f"confusion must be {k}x{k} for {k} class names, got shape {confusion.shape}."
-        )
-    ax = _axes(ax, (5.2, 4.4))
-    values = row_normalise(confusion) if normalize else confusion
-    sns.heatmap(
-        values,
-        annot=True,
-        fmt=".2f" if normalize else "d",
-        cmap=cmap,
-        vmin=0,
-        vmax=1 if normalize else None,
-        square=True,
-        xticklabels=class_names,
-        yticklabels=class_names,
-        cbar_kws={"label": "share of the true class" if normalize else "images"},
-        annot_kws={"fontsize": "small"},
-        ax=ax,
-    )
-    ax.set(xlabel="predicted class", ylabel="true class")
-    ax.tick_params(axis="x", labelrotation=45)
-    ax.tick_params(axis="y", labelrotation=0)
+    """Plot one curve, or several named curves (a dict), against their 1-based step number."""
+    ax = axes_or_new(ax, (5.0, 3.2))
+    series = values if isinstance(values, dict) else {"": values}
+    for name, curve in series.items():
+        ax.plot(np.arange(1, len(curve) + 1), curve, marker=".", label=name or None)
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    if logy:
+        ax.set_yscale("symlog")
     if title:
         ax.set_title(title)
+    if isinstance(values, dict):
+        ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
     return ax
 
 
@@ -92,7 +57,7 @@ def plot_histories(
     """
     if best not in ("max", "min", None):
         raise InvalidInputError(f"best must be 'max', 'min' or None, got {best!r}.")
-    ax = _axes(ax, (5.5, 3.5))
+    ax = axes_or_new(ax, (5.5, 3.5))
     for name, history in histories.items():
         if column not in history.columns:
             raise InvalidInputError(
@@ -133,7 +98,7 @@ def plot_learning_curve(
     """
     if not len(sizes) == len(train_accuracy) == len(val_accuracy):
         raise InvalidInputError("sizes, train_accuracy and val_accuracy must have equal lengths.")
-    ax = _axes(ax, (5.5, 3.8))
+    ax = axes_or_new(ax, (5.5, 3.8))
     ax.plot(sizes, train_accuracy, "o-", color=TRAIN_COLOR, label=train_label)
     ax.plot(sizes, val_accuracy, "s-", color=VAL_COLOR, label=val_label)
     if val_interval is not None:
@@ -159,12 +124,12 @@ def plot_train_val(
 
     ``table`` is indexed by variant and has ``train_accuracy`` and ``val_accuracy`` columns, and
     optionally ``val_ci_low``/``val_ci_high`` (drawn as an error bar), as
-    :attr:`emostudy.experiments.Experiment.table` has. The line's length is the gap.
+    :attr:`emostudy.training.Experiment.table` has. The line's length is the gap.
     """
     missing = {"train_accuracy", "val_accuracy"} - set(table.columns)
     if missing:
         raise InvalidInputError(f"table lacks the column(s) {sorted(missing)}.")
-    ax = _axes(ax, (6.0, 0.45 * len(table) + 1.2))
+    ax = axes_or_new(ax, (6.0, 0.45 * len(table) + 1.2))
     rows = np.arange(len(table))[::-1]
     train, val = table["train_accuracy"].to_numpy(), table["val_accuracy"].to_numpy()
     ax.hlines(rows, np.minimum(train, val), np.maximum(train, val), color="lightgray", lw=3)

@@ -1,7 +1,7 @@
 """Ways to run an emotion model on a batch of faces, all with one small interface.
 
 An *engine* turns float32 model input ``(N, 48, 48, 1)`` (from
-:func:`emostudy.preprocessing.to_model_input`) into ``(N, 7)`` logits. The same Keras model can run
+:func:`emostudy.models.inputs.to_model_input`) into ``(N, 7)`` logits. The same Keras model can run
 four ways, with very different costs for the one or few faces of a video frame (chapter 12 times
 them and checks their outputs against each other):
 
@@ -33,6 +33,7 @@ from emostudy.errors import InvalidInputError, ModelNotFoundError
 
 #: Engine names, fastest first as measured in chapter 12 (the order ``"auto"`` tries).
 ENGINES = ("onnx", "compiled", "tflite", "call", "predict")
+
 
 #: ONNX metadata key holding the SHA-256 of the source ``.keras`` file.
 SOURCE_SHA_KEY = "emostudy_source_sha256"
@@ -180,7 +181,7 @@ def shipped_onnx_path(name: str) -> Path | None:
 
     Stale means: its recorded source SHA-256 differs from the current ``.keras`` file's.
     """
-    from emostudy.models import model_path
+    from emostudy.models.pretrained import model_path
 
     path = shipped_onnx_dir() / f"{name}.onnx"
     if not path.is_file():
@@ -207,7 +208,7 @@ def create_engine(model: Any = None, engine: str = "auto") -> Engine:
     ``engine="auto"`` picks ONNX Runtime for ``.onnx`` files and for shipped models that have a
     current ONNX export, TFLite for ``.tflite`` files, and a compiled ``tf.function`` otherwise.
     """
-    from emostudy.models import DEFAULT_EMOTION_MODEL
+    from emostudy.models.pretrained import DEFAULT_EMOTION_MODEL
 
     if engine != "auto" and engine not in ENGINES:
         raise InvalidInputError(f"Unknown engine {engine!r}; use 'auto' or one of {ENGINES}.")
@@ -223,7 +224,7 @@ def create_engine(model: Any = None, engine: str = "auto") -> Engine:
             cls = OnnxEngine if suffix == ".onnx" else TFLiteEngine
             return cls(text)
         if suffix == ".keras":
-            keras_model = _load_keras_file(text)
+            keras_model = load_keras_file(text)
         else:
             if engine in ("auto", "onnx"):
                 onnx_path = shipped_onnx_path(text) if _is_shipped(text) else None
@@ -236,7 +237,7 @@ def create_engine(model: Any = None, engine: str = "auto") -> Engine:
                     )
             if engine == "tflite":
                 raise InvalidInputError("The tflite engine needs a .tflite file as the model.")
-            from emostudy.models import load_emotion_model
+            from emostudy.models.pretrained import load_emotion_model
 
             keras_model = load_emotion_model(text)
     else:
@@ -251,12 +252,12 @@ def create_engine(model: Any = None, engine: str = "auto") -> Engine:
 
 
 def _is_shipped(name: str) -> bool:
-    from emostudy.models import shipped_models
+    from emostudy.models.pretrained import shipped_models
 
     return name in shipped_models()
 
 
-def _load_keras_file(path: str) -> Any:
+def load_keras_file(path: str) -> Any:
     if not Path(path).is_file():
         raise ModelNotFoundError(f"Keras model file not found: {path}.")
     import keras

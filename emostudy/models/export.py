@@ -16,18 +16,20 @@ from typing import Any
 
 import numpy as np
 
+from emostudy.data.classes import FACE_SIZE
 from emostudy.errors import InvalidInputError, ModelNotFoundError
-from emostudy.preprocessing import FACE_SIZE, to_model_input
-from emostudy.recognition.engines import (
+from emostudy.models.engines import (
     SOURCE_SHA_KEY,
     KerasEngine,
     OnnxEngine,
     TFLiteEngine,
     file_sha256,
 )
+from emostudy.models.inputs import softmax, to_model_input
 
 #: Largest absolute logit difference accepted between an export and the Keras model.
 PARITY_TOLERANCE = 1e-4
+
 
 #: Opset of the ONNX export (supported by every ONNX Runtime since 1.14).
 ONNX_OPSET = 17
@@ -49,7 +51,7 @@ def export_onnx(
         The ``.onnx`` file to write (its folder is created).
     source
         The ``.keras`` file the model was loaded from: its SHA-256 is stored in the ONNX metadata
-        (key :data:`~emostudy.recognition.engines.SOURCE_SHA_KEY`), so a stale export is detected.
+        (key :data:`~emostudy.models.engines.SOURCE_SHA_KEY`), so a stale export is detected.
     """
     try:
         import tf2onnx
@@ -120,12 +122,7 @@ def parity(
     other = engine.logits(x)
     return {
         "max_abs_logit_diff": float(np.abs(reference - other).max()),
-        "max_abs_probability_diff": float(np.abs(_softmax(reference) - _softmax(other)).max()),
+        "max_abs_probability_diff": float(np.abs(softmax(reference) - softmax(other)).max()),
         "argmax_agreement": float(np.mean(reference.argmax(1) == other.argmax(1))),
         "n_faces": int(len(x)),
     }
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)

@@ -1,16 +1,8 @@
-"""Where emostudy finds data and model files, and how it fetches external model weights.
+"""The registry of external model weights, fetched with pooch and checked by SHA-256 (floor 0).
 
-Two settings, both environment variables, are the only places paths come from:
-
-``EMOSTUDY_DATA``
-    Folder that holds the data sets, laid out as ``fer2013/``, ``ckplus/``, ``wider_face_val/`` and
-    ``photos/``. Default: ``data/`` at the root of the project checkout (git-ignored), or ``./data``
-    when emostudy is installed outside a checkout.
-``EMOSTUDY_CACHE``
-    Folder for downloaded model weights. Default: the user cache folder
-    (``~/.cache/emostudy`` on Linux). It can be pre-seeded by copying files into it; a file whose
-    SHA-256 matches the registry is used as is and never downloaded again; a file whose hash does
-    not match is moved aside (``<name>.damaged``) and downloaded again.
+The cache (:func:`emostudy.settings.cache_dir`) can be pre-seeded by copying files into it; a file
+whose SHA-256 matches the registry is used as is and never downloaded again; a file whose hash does
+not match is moved aside (``<name>.damaged``) and downloaded again.
 """
 
 from __future__ import annotations
@@ -20,87 +12,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
-from emostudy.errors import DataNotFoundError, ModelNotFoundError, SettingsError
-
-DATA_ENV = "EMOSTUDY_DATA"
-CACHE_ENV = "EMOSTUDY_CACHE"
-
-#: Where a user gets each data set (named in every "data not found" message).
-DATA_SOURCES = {
-    "fer2013": (
-        "FER-2013 from the ICML 2013 challenge: the Kaggle 'challenges-in-representation-learning-"
-        "facial-expression-recognition-challenge' (fer2013.csv) or the 'msambare/fer2013' folder "
-        "download (train/ and test/ of class folders)"
-    ),
-    "ckplus": (
-        "CK+ (Extended Cohn-Kanade) from its authors' site, under their research licence, as one "
-        "48x48 peak frame per sequence: <class>/S<subject>_<sequence>_<frame>.png"
-    ),
-    "wider_face_val": "WIDER FACE validation images and ground truth from the WIDER FACE site",
-    "photos": "any folder of photographs (JPEG or PNG)",
-}
-
-
-def project_root() -> Path | None:
-    """The root of the project checkout that holds this package, or ``None`` when installed."""
-    root = Path(__file__).resolve().parent.parent
-    return root if (root / "pyproject.toml").is_file() and (root / "emostudy").is_dir() else None
-
-
-def data_dir() -> Path:
-    """The data folder: ``$EMOSTUDY_DATA`` if set, else ``<checkout>/data`` (or ``./data``)."""
-    value = os.environ.get(DATA_ENV)
-    if value:
-        return Path(value).expanduser().resolve()
-    root = project_root()
-    return (root / "data") if root is not None else Path("data").resolve()
-
-
-def dataset_path(name: str) -> Path:
-    """Path of one data set inside :func:`data_dir`, raising a clear error when it is absent.
-
-    Parameters
-    ----------
-    name
-        Folder name of the data set, one of :data:`DATA_SOURCES` (``"fer2013"``, ``"ckplus"``, ...).
-    """
-    path = data_dir() / name
-    if not path.exists():
-        source = DATA_SOURCES.get(name, "its publisher")
-        raise DataNotFoundError(
-            f"Data set '{name}' not found at {path}. Get it from {source}, then put it there or "
-            f"point the {DATA_ENV} environment variable at the folder that contains '{name}/'."
-        )
-    return path
-
-
-def cache_dir() -> Path:
-    """The model cache folder: ``$EMOSTUDY_CACHE`` if set, else the user cache dir. Created.
-
-    Raises
-    ------
-    SettingsError
-        If the path is an existing file, or the folder cannot be created.
-    """
-    value = os.environ.get(CACHE_ENV)
-    path = Path(value).expanduser() if value else Path(platformdirs.user_cache_dir("emostudy"))
-    path = path.resolve()
-    source = f"the {CACHE_ENV} setting" if value else "the default model cache"
-    if path.exists() and not path.is_dir():
-        raise SettingsError(
-            f"{source[0].upper()}{source[1:]} points at {path}, which is a file, not a folder. Set "
-            f"{CACHE_ENV} to a folder (it is created if absent), e.g. ~/.cache/emostudy."
-        )
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as error:  # a parent is a file, no permission, read-only file system
-        raise SettingsError(
-            f"Cannot create the model cache folder {path} ({source}): {error.strerror or error}. "
-            f"Set {CACHE_ENV} to a folder you can write to."
-        ) from None
-    return path
+from emostudy.errors import DataNotFoundError, ModelNotFoundError
+from emostudy.settings import CACHE_ENV, cache_dir
 
 
 @dataclass(frozen=True)
@@ -112,7 +25,10 @@ class ModelFile:
 
 
 _OPENCV_3RDPARTY = "https://raw.githubusercontent.com/opencv/opencv_3rdparty"
+
+
 _OPENCV_SAMPLES = "https://raw.githubusercontent.com/opencv/opencv/4.x/samples/dnn/face_detector"
+
 
 #: Model files that no Python package ships, by cache file name.
 MODEL_REGISTRY: dict[str, ModelFile] = {

@@ -1,10 +1,4 @@
-"""Silence native (C++) log lines that TensorFlow and TF Lite write straight to file descriptor 2.
-
-TensorFlow 2.21 prints start-up notices ("oneDNN custom operations are on", "Could not find cuda
-drivers", "Created TensorFlow Lite XNNPACK delegate") from C++ before any Python logging setting
-can apply (``TF_CPP_MIN_LOG_LEVEL`` no longer stops them). In a notebook they land in the cell's
-output. Python exceptions and warnings are not affected: they go through ``sys.stderr``.
-"""
+"""Silencing library output: native stderr (TensorFlow, MediaPipe) and progress bars (floor 0)."""
 
 from __future__ import annotations
 
@@ -30,3 +24,9 @@ def native_stderr_silenced():
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+
+
+def quiet_unless(progress: bool) -> dict[str, bool]:
+    """tqdm arguments: off when ``progress`` is False, else tqdm's defaults (which honour
+    ``TQDM_DISABLE=1``, set by the notebook runner)."""
+    return {} if progress else {"disable": True}

@@ -30,13 +30,13 @@ def save_results(
     """Write ``results`` to ``<results_dir>/<name>.json`` with the run's profile, seed, versions
     and processor.
 
-    Every table records ``cpu`` (:func:`emostudy.timing.cpu_description`: model, instruction-set
+    Every table records ``cpu`` (:func:`emostudy.hardware.cpu_description`: model, instruction-set
     flags, cores, bfloat16 support), so that any time in it can be read against the machine that
     measured it. Quick-profile runs pass a temporary ``results_dir``, so they never overwrite
     published tables. Returns the path written.
     """
     import emostudy
-    from emostudy.timing import cpu_description
+    from emostudy.hardware import cpu_description
 
     folder = Path(results_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -62,6 +62,7 @@ def load_results(name: str, results_dir: str | os.PathLike) -> dict[str, Any]:
 
 #: Name of the PrivateTest ledger in a results folder (``<results_dir>/privatetest_ledger.json``).
 LEDGER_NAME = "privatetest_ledger"
+
 
 _LEDGER_ABOUT = (
     "Every evaluation of a model on FER-2013 PrivateTest, in order, appended by the code that "

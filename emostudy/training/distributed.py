@@ -1,22 +1,21 @@
-"""Training on several machines: TensorFlow's multi-worker strategy, driven by ``TF_CONFIG``.
+"""Seeded Keras training: tf.data input, augmentation, schedules, checkpoints, logs and resume.
 
-Every worker runs the *same* command; the environment variable ``TF_CONFIG`` tells each one the
-cluster (``host:port`` of every worker) and which worker it is::
+One entry point, :func:`train`, used by every chapter that fits a Keras model::
 
-    TF_CONFIG='{"cluster": {"worker": ["host0:12345", "host1:12345"]},
-                "task": {"type": "worker", "index": 0}}' \\
-        python -m emostudy.models.headline train --out runs/headline
+    result = train(lambda: build_cnn("tiny"), (x_train, y_train), (x_val, y_val),
+                   TrainConfig(epochs=20, augment=True), out_dir="runs/tiny")
 
-:func:`multiworker_strategy` turns that into a ``tf.distribute.MultiWorkerMirroredStrategy``
-(synchronous data parallelism: each step, every worker computes gradients on its share of the
-global batch and the gradients are all-reduced, so all workers keep identical weights). Worker 0
-is the chief and writes to the run folder; the others write to ``worker-<i>`` inside it
-(:func:`worker_out_dir`), so that logs and checkpoints never collide.
-:func:`launch_local_workers` starts such a cluster on this machine, for tests and the book.
+What it does, with Keras' own callbacks: shuffles with the seed, optionally augments (flip, rotate,
+shift, zoom), uses the chosen optimiser and learning-rate schedule, keeps the weights of the best
+epoch on the validation metric (``EarlyStopping(restore_best_weights=True)``), and, when ``out_dir``
+is given, saves the best model (``best.keras``), a CSV log (``log.csv``) and a backup that lets an
+interrupted run resume where it stopped (``BackupAndRestore``). A ``tf.distribute`` strategy may be
+passed: the model is then built and compiled inside its scope.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -27,6 +26,75 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emostudy.errors import InvalidInputError, SettingsError
+
+
+def is_multiworker(strategy) -> bool:
+    import tensorflow as tf
+
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+
+
+def build_from_local_batch(model) -> None:
+    """Let ``model.fit`` start under ``MultiWorkerMirroredStrategy`` with Keras 3.
+
+    Before training, Keras' TensorFlow trainer builds the model's metrics and optimiser from one
+    batch, which it averages across all replicas with ``strategy.reduce``; under the multi-worker
+    strategy that reduce fails outside a ``tf.function`` ("Attempt to convert a value
+    (PerReplica ...)", keras-team/keras#20585). Only the batch's shapes matter for the build, so
+    this model builds from this worker's own share of the batch instead. Everything else (the
+    all-reduced gradients, the synchronised weights) is Keras' and TensorFlow's.
+    """
+    import tensorflow as tf
+
+    def local(value):
+        if isinstance(value, tf.distribute.DistributedValues):
+            return model.distribute_strategy.experimental_local_results(value)[0]
+        return value
+
+    def build(iterator=None, data_batch=None):
+        if iterator is not None:
+            for _, _, batches in iterator:
+                data_batch = tf.nest.map_structure(local, next(batches))
+                break
+        with model.distribute_strategy.scope():
+            model._symbolic_build(data_batch=data_batch)
+
+    model._maybe_symbolic_build = build
+
+
+@contextlib.contextmanager
+def scalar_metric_reduction():
+    """Average per-replica *scalar* metrics across workers as TensorFlow intends.
+
+    Keras 3's TensorFlow trainer averages each step's metrics over the replicas of a
+    multi-worker strategy with ``strategy.reduce("MEAN", value, axis=0)``, which fails for the
+    scalar loss and accuracy ("Invalid reduction dimension 0 for input with 0 dimensions",
+    keras-team/keras#20585). Inside this context scalars are reduced with ``axis=None`` (the
+    mean over replicas); tensors with a batch axis keep Keras' own reduction.
+    """
+    from keras.src.backend.tensorflow import trainer as tf_trainer
+
+    original = tf_trainer.reduce_per_replica
+
+    def reduce_per_replica(values, strategy, reduction):
+        import tensorflow as tf
+
+        if reduction in ("auto", "mean"):
+
+            def mean(value):
+                local = value.values[0] if hasattr(value, "values") else value
+                if getattr(local, "shape", None) is not None and local.shape.rank == 0:
+                    return strategy.reduce("MEAN", value, axis=None)
+                return original(value, strategy, reduction)
+
+            return tf.nest.map_structure(mean, values)
+        return original(values, strategy, reduction)
+
+    tf_trainer.reduce_per_replica = reduce_per_replica
+    try:
+        yield
+    finally:
+        tf_trainer.reduce_per_replica = original
 
 
 def tf_config_task() -> tuple[str, int] | None:
@@ -120,7 +188,7 @@ def launch_local_workers(
     Parameters
     ----------
     args
-        Arguments after ``python``, e.g. ``["-m", "emostudy.models.headline", "train", ...]``.
+        Arguments after ``python``, e.g. ``["-m", "emostudy.book.headline", "train", ...]``.
     n_workers
         Worker processes (at least 2).
     timeout

@@ -1,8 +1,6 @@
-"""Greedy non-maximum suppression (NMS), the last step of nearly every face detector.
+"""Box geometry: intersection over union and non-maximum suppression (floor 0).
 
-A detector scores many overlapping windows around each face. Greedy NMS keeps the best-scored box,
-removes every remaining box whose intersection over union (IoU) with it exceeds a threshold, and
-repeats with the best of what is left. It is checked against ``cv2.dnn.NMSBoxes`` in the tests.
+Boxes are ``(N, 4)`` arrays of ``x, y, w, h`` in pixels (top-left corner, width, height).
 """
 
 from __future__ import annotations

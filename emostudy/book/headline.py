@@ -3,8 +3,8 @@
 Estimate how long training takes on this machine (a minute), then train (80 epochs; about an hour
 on a 2-core CPU with AMX bfloat16 matrix units, longer without them)::
 
-    python -m emostudy.models.headline estimate
-    python -m emostudy.models.headline train --out runs/headline
+    emostudy headline estimate
+    emostudy headline train --out runs/headline
 
 The run is resumable: start the same command again after an interruption. At the end, the best
 epoch on ``PublicTest`` is saved as a float32 Keras file (``model.keras``, no optimiser state)
@@ -13,23 +13,25 @@ together with ``summary.json`` (timings; PrivateTest is *not* evaluated here, ch
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import time
 from pathlib import Path
 
-from emostudy.models.recipes import HEADLINE, HEADLINE_V3, HEADLINE_V4, Recipe
-from emostudy.training import TrainConfig
+from emostudy.training.config import TrainConfig
+from emostudy.training.recipes import HEADLINE, HEADLINE_V3, HEADLINE_V4, Recipe
 
 #: The recipes ``train --recipe`` knows: v2, its v3 warm restart and the v4 distilled student.
 RECIPES = {"v2": HEADLINE, "v3": HEADLINE_V3, "v4": HEADLINE_V4}
 
+
 #: The name each recipe's model ships under.
 PACKAGE_NAMES = {"v2": "fer2013_vgg_lite", "v3": "fer2013_vgg_lite_v3", "v4": "fer2013_vgg_lite_v4"}
 
+
 #: Architecture name in :data:`emostudy.models.ARCHITECTURES`.
 HEADLINE_ARCHITECTURE = HEADLINE.architecture
+
 
 #: The training recipe of the headline model.
 HEADLINE_CONFIG = HEADLINE.config
@@ -50,13 +52,15 @@ def train_headline(
     every epoch is also kept (``epoch_NNN.keras`` in ``out_dir``) for snapshot ensembles.
     ``profile="quick"`` trains on 30 images per class and usage (a smoke test, e.g. of a
     cluster). ``strategy`` is a ``tf.distribute`` strategy
-    (:func:`emostudy.distributed.multiworker_strategy` on a ``TF_CONFIG`` cluster).
+    (:func:`emostudy.training.multiworker_strategy` on a ``TF_CONFIG`` cluster).
     """
     import keras
 
-    from emostudy.data import fer2013_protocol, load_fer2013_for
-    from emostudy.preprocessing import to_model_input
-    from emostudy.training import as_float32, train
+    from emostudy.data.profiles import load_fer2013_for
+    from emostudy.data.protocol import fer2013_protocol
+    from emostudy.models.inputs import to_model_input
+    from emostudy.training.loop import train
+    from emostudy.training.precision import as_float32
 
     config = config or recipe.config
 
@@ -108,7 +112,7 @@ def estimate_training_time(
     """How long :func:`train_headline` will take on this machine, from a few timed epochs.
 
     Times training epochs of the headline architecture on ``n_images`` random inputs with
-    :func:`emostudy.timing.time_training_epoch` (after a warm-up epoch; median of ``repeats``),
+    :func:`emostudy.training.time_training_epoch` (after a warm-up epoch; median of ``repeats``),
     scales them to :data:`HEADLINE_TRAIN_IMAGES` and ``config.epochs``. The estimate leaves out
     the augmentation pipeline and the per-epoch ``PublicTest`` pass (a few seconds per epoch). On
     a shared machine whole epochs can run markedly slower for a while; raise ``repeats`` to see it.
@@ -118,11 +122,12 @@ def estimate_training_time(
 
     Returns ``seconds_per_epoch``, ``epochs``, ``minutes`` (the whole run), ``precision`` (the one
     timed and trained), ``requested_precision`` (``config.precision``), ``bfloat16``
-    (:func:`emostudy.timing.bfloat16_support`) and ``cpu``
-    (:func:`emostudy.timing.cpu_description`).
+    (:func:`emostudy.hardware.bfloat16_support`) and ``cpu``
+    (:func:`emostudy.hardware.cpu_description`).
     """
+    from emostudy.hardware import bfloat16_support, usable_precision
     from emostudy.models.builders import build_model
-    from emostudy.timing import bfloat16_support, time_training_epoch, usable_precision
+    from emostudy.training.timing import time_training_epoch
 
     precision = usable_precision(config.precision)
     timed = time_training_epoch(
@@ -165,24 +170,24 @@ def package_headline(
     import shutil
 
     import keras
-    import pandas as pd
 
+    from emostudy.book.results import record_privatetest
     from emostudy.data.protocol import load_fer2013_protocol
-    from emostudy.evaluation import evaluate
-    from emostudy.models.pretrained import _weights_dir
-    from emostudy.preprocessing import to_model_input
-    from emostudy.results import record_privatetest
-    from emostudy.training import as_float32, predict_logits_by_tta
+    from emostudy.evaluation.classification import evaluate
+    from emostudy.models.inputs import predict_logits_by_tta, to_model_input
+    from emostudy.models.logs import read_training_log
+    from emostudy.models.pretrained import weights_dir
+    from emostudy.training.precision import as_float32
 
     run = Path(run_dir)
-    target = _weights_dir()
+    target = weights_dir()
     results_dir = Path(results_dir or Path(__file__).parents[2] / "book" / "results")
     import emostudy.models.layers  # noqa: F401  (registers the custom layers for loading)
 
     model = as_float32(keras.models.load_model(run / "best.keras", compile=False))
     model.save(target / f"{name}.keras")
     shutil.copyfile(run / "log.csv", target / f"{name}.log.csv")
-    log = pd.read_csv(run / "log.csv").drop_duplicates("epoch", keep="last")
+    log = read_training_log(run / "log.csv")
     data = load_fer2013_protocol(progress=False)
     classes = list(data.report.class_names)
     metrics = {}
@@ -200,7 +205,7 @@ def package_headline(
                     accuracy=metrics[key]["accuracy"],
                     n_images=len(faces),
                     why="model card of the shipped model, once after training and selection",
-                    source="python -m emostudy.models.headline package",
+                    source="emostudy headline package",
                 )
     lineage = _lineage(recipe.init_from)
     init_epochs = lineage[-1][1] if lineage else 0
@@ -224,7 +229,7 @@ def package_headline(
         "teachers": list(recipe.teachers),
         "teacher_temperature": recipe.teacher_temperature,
         "epochs_run": int(len(log)),
-        "best_epoch": int(log["val_accuracy"].idxmax()) + 1,
+        "best_epoch": int(log["val_accuracy"].idxmax()),
         "training_seconds": float(log["seconds"].sum()),
         "median_epoch_seconds": float(log["seconds"].median()),
         "metrics": metrics,
@@ -320,7 +325,7 @@ def render_model_card(facts: dict) -> str:
 
 A headline model of chapter 9, loaded by `emostudy.models.load_emotion_model("{facts["name"]}")`
 (the package's default is `emostudy.models.DEFAULT_EMOTION_MODEL`). Generated by
-`python -m emostudy.models.headline package`; the numbers come from `{facts["name"]}.json` beside
+`emostudy headline package`; the numbers come from `{facts["name"]}.json` beside
 this file.
 
 ## Model
@@ -386,52 +391,3 @@ def describe_estimate(estimate: dict) -> str:
         f"{estimate['minutes']:.0f} min, plus a few seconds per epoch for augmentation and "
         "validation." + fallback
     )
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "command", nargs="?", choices=("estimate", "train", "package"), default="train"
-    )
-    parser.add_argument("--out", default="runs/headline", help="run folder (resumable)")
-    parser.add_argument("--recipe", choices=sorted(RECIPES), default="v2")
-    parser.add_argument("--epochs", type=int, help="default: the recipe's")
-    parser.add_argument(
-        "--snapshots", action="store_true", help="also keep every epoch's model (ensembles)"
-    )
-    parser.add_argument(
-        "--profile", choices=("full", "quick"), default="full", help="quick: 30 images per class"
-    )
-    parser.add_argument("--precision", choices=("float32", "mixed_bfloat16"), help="override")
-    parser.add_argument("--name", help="package: the shipped model's name (default per recipe)")
-    args = parser.parse_args(argv)
-    from dataclasses import replace
-
-    from emostudy.distributed import multiworker_strategy, worker_out_dir
-
-    # On a TF_CONFIG cluster the strategy must start before anything else touches TensorFlow.
-    strategy = multiworker_strategy() if args.command == "train" else None
-
-    recipe = RECIPES[args.recipe]
-    config = replace(
-        recipe.config,
-        epochs=args.epochs or recipe.config.epochs,
-        precision=args.precision or recipe.config.precision,
-    )
-    if args.command == "estimate":
-        print(describe_estimate(estimate_training_time(config)))
-    elif args.command == "train":
-        train_headline(
-            worker_out_dir(args.out),
-            config=config,
-            recipe=recipe,
-            snapshots=args.snapshots,
-            profile=args.profile,
-            strategy=strategy,
-        )
-    else:
-        package_headline(args.out, args.name or PACKAGE_NAMES[args.recipe], recipe=recipe)
-
-
-if __name__ == "__main__":
-    main()

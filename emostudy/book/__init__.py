@@ -1,0 +1,65 @@
+"""The book's own applications (floor 7): result tables and the PrivateTest ledger, the notebook
+runner, the headline-model training command, and chapter scaffolding. Nothing in the library's
+floors imports this package.
+"""
+
+from emostudy.book.headline import (
+    HEADLINE_TRAIN_IMAGES,
+    PACKAGE_NAMES,
+    RECIPES,
+    describe_estimate,
+    estimate_training_time,
+    package_headline,
+    render_model_card,
+    train_headline,
+)
+from emostudy.book.recognizer_study import (
+    CanvasDetections,
+    CanvasSpec,
+    compose_frame,
+    crops_for_candidates,
+    detect_on_canvases,
+    face_patches,
+    in_the_loop_scores,
+    place_on_canvas,
+    slideshow_frames,
+    write_video,
+)
+from emostudy.book.results import (
+    LEDGER_NAME,
+    load_privatetest_ledger,
+    load_results,
+    record_privatetest,
+    save_results,
+)
+from emostudy.book.runner import list_notebooks, notebooks_dir, regenerate, run_notebook
+
+__all__ = [
+    "HEADLINE_TRAIN_IMAGES",
+    "CanvasDetections",
+    "CanvasSpec",
+    "compose_frame",
+    "crops_for_candidates",
+    "describe_estimate",
+    "detect_on_canvases",
+    "estimate_training_time",
+    "face_patches",
+    "in_the_loop_scores",
+    "LEDGER_NAME",
+    "list_notebooks",
+    "load_privatetest_ledger",
+    "load_results",
+    "notebooks_dir",
+    "package_headline",
+    "PACKAGE_NAMES",
+    "place_on_canvas",
+    "RECIPES",
+    "record_privatetest",
+    "regenerate",
+    "render_model_card",
+    "run_notebook",
+    "save_results",
+    "slideshow_frames",
+    "train_headline",
+    "write_video",
+]

@@ -1,0 +1,40 @@
+"""Every figure of the book, by subject (floor 6, a leaf: nothing in the library imports it).
+
+``import emostudy.plots`` is light: each function loads its module, and matplotlib, on first use.
+Functions take ``ax=None`` (draw on this axis, or make a figure) where a single axis serves.
+"""
+
+from importlib import import_module
+
+#: Public names, each loaded (with matplotlib) on first use from its module.
+_HOMES = {
+    "plot_decision_regions": "emostudy.plots.images",
+    "show_images": "emostudy.plots.images",
+    "plot_curve": "emostudy.plots.curves",
+    "plot_histories": "emostudy.plots.curves",
+    "plot_learning_curve": "emostudy.plots.curves",
+    "plot_train_val": "emostudy.plots.curves",
+    "plot_confusion": "emostudy.plots.classification",
+    "row_normalise": "emostudy.plots.classification",
+    "detection_grid": "emostudy.plots.detection",
+    "draw_detections": "emostudy.plots.detection",
+    "plot_track": "emostudy.plots.recognition",
+    "show_recognition": "emostudy.plots.recognition",
+    "plot_fold_accuracies": "emostudy.plots.transfer",
+    "plot_landmarks": "emostudy.plots.transfer",
+    "plot_recall_table": "emostudy.plots.transfer",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name in _HOMES:
+        value = getattr(import_module(_HOMES[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])
