@@ -39,9 +39,11 @@ book: $(STAMP)  ## build the HTML book into _build/html from the committed noteb
 	$(ENV_DIR)/bin/jupyter-book build . --warningiserror --keep-going --quiet
 	@echo "Book written to _build/html/index.html"
 
-lint: $(STAMP)  ## ruff lint + format check
+lint: $(STAMP)  ## ruff lint + format check, the house's import layers, code written twice
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(ENV_DIR)/bin/lint-imports
+	$(PY) -m pylint --rcfile=pyproject.toml --score=n emostudy
 
 format: $(STAMP)  ## apply ruff's fixes and formatting
 	$(PY) -m ruff check --fix .

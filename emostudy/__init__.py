@@ -19,7 +19,7 @@ emostudy library" lists every public name by floor):
 7. ``book`` (results, the ledger, the notebook runner, the headline model) and ``cli``
 """
 
-from importlib import import_module
+from emostudy._lazy import lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -43,13 +43,4 @@ _LAZY = {
 __all__ = ["__version__", *_LAZY]
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'emostudy' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

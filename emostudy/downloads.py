@@ -136,3 +136,11 @@ def seed_cache(folder: str | os.PathLike) -> list[Path]:
             shutil.copyfile(source, target)
             copied.append(target)
     return copied
+
+
+__all__ = [
+    "ModelFile",
+    "MODEL_REGISTRY",
+    "fetch_model",
+    "seed_cache",
+]

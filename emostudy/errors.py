@@ -35,3 +35,14 @@ class InvalidInputError(EmostudyError, ValueError):
 
 class SettingsError(EmostudyError, ValueError):
     """A setting (``EMOSTUDY_DATA``, ``EMOSTUDY_CACHE``) points at something that cannot be used."""
+
+
+__all__ = [
+    "EmostudyError",
+    "DataNotFoundError",
+    "DataLayoutError",
+    "CorruptImageError",
+    "ModelNotFoundError",
+    "InvalidInputError",
+    "SettingsError",
+]

@@ -89,3 +89,9 @@ def nms(
             break
         suppressed |= iou[rank] > iou_threshold
     return np.array(keep, dtype=np.int64)
+
+
+__all__ = [
+    "box_iou",
+    "nms",
+]

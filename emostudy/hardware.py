@@ -191,3 +191,18 @@ def cpu_description(
         "bfloat16": bfloat16_support(cpuinfo, environ=environ),
         "native_precisions": native_precisions(cpuinfo, environ=environ),
     }
+
+
+__all__ = [
+    "BFLOAT16_LEVELS",
+    "BFLOAT16_NONE",
+    "BFLOAT16_DISABLED",
+    "FLOAT32",
+    "MIXED_BFLOAT16",
+    "SIMD_FLAG_PREFIXES",
+    "bfloat16_support",
+    "has_native_bfloat16",
+    "native_precisions",
+    "usable_precision",
+    "cpu_description",
+]

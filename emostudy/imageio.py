@@ -93,3 +93,10 @@ def as_bgr(image: Any, color: str = "bgr") -> np.ndarray:
     if color == "rgb":
         return cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
     return np.ascontiguousarray(image)
+
+
+__all__ = [
+    "COLORS",
+    "read_image",
+    "as_bgr",
+]

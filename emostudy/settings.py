@@ -97,3 +97,15 @@ def cache_dir() -> Path:
 
 #: Run profiles of every notebook: "quick" (minutes, for tests) and "full" (the published results).
 PROFILES = ("full", "quick")
+
+
+__all__ = [
+    "DATA_ENV",
+    "CACHE_ENV",
+    "DATA_SOURCES",
+    "PROFILES",
+    "project_root",
+    "data_dir",
+    "dataset_path",
+    "cache_dir",
+]

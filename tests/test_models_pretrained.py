@@ -134,7 +134,7 @@ def test_each_headline_recipe_rebuilds_its_shipped_architecture(version):
     # hold only if the recipe's model has the shipped model's layers, in order, with the same
     # weight shapes.
     from emostudy.book import PACKAGE_NAMES, RECIPES
-    from emostudy.book.headline import _describe
+    from emostudy.book.headline import describe_architecture
 
     name, recipe = PACKAGE_NAMES[version], RECIPES[version]
     if name not in shipped_models():
@@ -149,7 +149,7 @@ def test_each_headline_recipe_rebuilds_its_shipped_architecture(version):
 
     assert signature(rebuilt) == signature(shipped)
     has_dropout = any(type(layer).__name__ == "Dropout" for layer in shipped.layers)
-    assert ("dropout" in _describe(recipe.architecture)) == has_dropout
+    assert ("dropout" in describe_architecture(recipe.architecture)) == has_dropout
     assert "dropout" not in model_path(name).with_suffix(".md").read_text()
 
 

@@ -183,27 +183,27 @@ def test_a_recipe_with_teachers_must_weight_them_and_vice_versa():
 
 
 def test_the_card_names_every_run_a_warm_start_descends_from_and_its_teachers():
-    from emostudy.book.headline import _lineage, _training_origin
+    from emostudy.book.headline import model_lineage, training_origin
 
-    assert _lineage(None) == []
-    assert _lineage("fer2013_vgg_lite_v3") == [
+    assert model_lineage(None) == []
+    assert model_lineage("fer2013_vgg_lite_v3") == [
         ["fer2013_vgg_lite", 80],
         ["fer2013_vgg_lite_v3", 30],
     ]
     facts = {
         "init_from": "fer2013_vgg_lite_v3",
-        "lineage": _lineage("fer2013_vgg_lite_v3"),
+        "lineage": model_lineage("fer2013_vgg_lite_v3"),
         "teachers": ["fer2013_vgg_lite", "fer2013_vgg_lite_v3"],
         "teacher_temperature": 2.0,
         "recipe": {"distill_weight": 0.5},
     }
-    text = _training_origin(facts)
+    text = training_origin(facts)
     assert text.startswith("from scratch in three runs: `fer2013_vgg_lite` (80 epochs), then ")
     assert "`fer2013_vgg_lite_v3` (30 epochs), then this run, distilled" in text
     assert "temperature 2.0 make 50% of each training target" in text
     # a card written before lineages were recorded still reads right
     older = {"init_from": "fer2013_vgg_lite", "init_epochs": 80}
-    assert _training_origin(older) == (
+    assert training_origin(older) == (
         "from scratch in two runs: `fer2013_vgg_lite` (80 epochs), then this warm restart"
     )
-    assert _training_origin({}) == "from scratch"
+    assert training_origin({}) == "from scratch"

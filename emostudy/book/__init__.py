@@ -3,6 +3,7 @@ runner, the headline-model training command, and chapter scaffolding. Nothing in
 floors imports this package.
 """
 
+from emostudy.book.api_page import render_api_page, write_api_page
 from emostudy.book.headline import (
     HEADLINE_TRAIN_IMAGES,
     PACKAGE_NAMES,
@@ -35,6 +36,8 @@ from emostudy.book.results import (
 from emostudy.book.runner import list_notebooks, notebooks_dir, regenerate, run_notebook
 
 __all__ = [
+    "render_api_page",
+    "write_api_page",
     "HEADLINE_TRAIN_IMAGES",
     "CanvasDetections",
     "CanvasSpec",

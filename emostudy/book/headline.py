@@ -207,7 +207,7 @@ def package_headline(
                     why="model card of the shipped model, once after training and selection",
                     source="emostudy headline package",
                 )
-    lineage = _lineage(recipe.init_from)
+    lineage = model_lineage(recipe.init_from)
     init_epochs = lineage[-1][1] if lineage else 0
     facts = {
         "name": name,
@@ -239,7 +239,7 @@ def package_headline(
     return facts
 
 
-def _describe(architecture: str) -> str:
+def describe_architecture(architecture: str) -> str:
     """One line on a CNN of :data:`~emostudy.models.ARCHITECTURES`, from its settings."""
     from emostudy.models.builders import ARCHITECTURES
 
@@ -264,7 +264,7 @@ def _describe(architecture: str) -> str:
     return ", ".join(parts) + ", 7 logits"
 
 
-def _lineage(init_from: str | None) -> list[list]:
+def model_lineage(init_from: str | None) -> list[list]:
     """``[[name, epochs], ...]`` of the shipped models a warm start descends from, oldest first."""
     from emostudy.models.pretrained import model_card
 
@@ -276,7 +276,7 @@ def _lineage(init_from: str | None) -> list[list]:
     return chain
 
 
-def _training_origin(facts: dict) -> str:
+def training_origin(facts: dict) -> str:
     """'from scratch', or the runs a warm-started model continued (and its teachers)."""
     if not facts.get("init_from"):
         return "from scratch"
@@ -329,11 +329,11 @@ A headline model of chapter 9, loaded by `emostudy.models.load_emotion_model("{f
 this file.
 
 ## Model
-- Architecture: `{facts["architecture"]}` ({_describe(facts["architecture"])});
+- Architecture: `{facts["architecture"]}` ({describe_architecture(facts["architecture"])});
   {facts["n_params"]:,} parameters;
   {facts["file_megabytes"]} MB (Keras format, float32).
 - Input: {facts["input"]}. Output: logits over {", ".join(facts["classes"])}.
-- Training: {_training_origin(facts)}, {facts["epochs_run"]} epochs (best epoch
+- Training: {training_origin(facts)}, {facts["epochs_run"]} epochs (best epoch
   {facts["best_epoch"]} on PublicTest), batch {config["batch_size"]}, {config["optimizer"]}
   (learning rate {config["learning_rate"]}, weight decay {config["weight_decay"]}),
   {config["schedule"]} schedule with {config["warmup_epochs"]} warm-up epochs,

@@ -129,11 +129,16 @@ def classification_metrics(
 ) -> dict[str, Any]:
     """Accuracy, balanced accuracy, macro-F1 and per-class precision/recall/F1/support.
 
-    Args:
-        y_true, y_pred: shape (n,), integer class indices in ``[0, len(class_names))``.
-        class_names: one name per class index.
+    Parameters
+    ----------
+    y_true, y_pred
+        Shape (n,), integer class indices in ``[0, len(class_names))``.
+    class_names
+        One name per class index.
 
-    Returns:
+    Returns
+    -------
+    dict
         ``{"accuracy", "balanced_accuracy", "macro_f1"}`` as floats in [0, 1], ``"per_class"``
         (``{name: {"precision", "recall", "f1", "support"}}``, support an int), ``"confusion"``
         (list of lists of ints, rows = true class) and ``"n"`` (number of examples).

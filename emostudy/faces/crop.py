@@ -225,14 +225,3 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     raise InvalidInputError(
         f"Expected a BGR (H, W, 3) or grayscale (H, W) image, got shape {image.shape}."
     )
-
-
-__all__ = [
-    "DEFAULT_CROP",
-    "CropSpec",
-    "crop_candidates",
-    "crop_face",
-    "crop_faces",
-    "eye_line_angle",
-    "to_gray",
-]

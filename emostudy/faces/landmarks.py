@@ -63,6 +63,7 @@ def _predictor():
 
 
 def as_gray_faces(faces: np.ndarray) -> np.ndarray:
+    """Check uint8 faces; return them as ``(N, H, W)`` grayscale (a channel of 1 dropped)."""
     faces = np.asarray(faces)
     if faces.dtype != np.uint8:
         raise InvalidInputError(

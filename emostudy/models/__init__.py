@@ -9,6 +9,7 @@ It builds on ``data`` (the class order and the face size) and the floor-0 module
 ONNX Runtime and tf2onnx load only inside the functions that need them.
 """
 
+from emostudy._lazy import lazy_attributes
 from emostudy.models.builders import ARCHITECTURES, FACE_SHAPE, build_cnn, build_mlp, build_model
 from emostudy.models.cost import macs_per_image
 from emostudy.models.engines import (
@@ -63,16 +64,6 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        from importlib import import_module
-
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = [
     "ARCHITECTURES",
     "DEFAULT_EMOTION_MODEL",
@@ -124,3 +115,5 @@ __all__ = [
     "to_model_input",
     "training_log",
 ]
+
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

@@ -67,6 +67,7 @@ class KerasEngine:
             )
 
     def logits(self, x: np.ndarray) -> np.ndarray:
+        """Logits ``(N, n_classes)`` float32 for model inputs ``x`` ``(N, 48, 48, 1)`` float32."""
         if len(x) == 0:
             return np.zeros((0, int(self.model.output_shape[-1])), dtype=np.float32)
         if self.name == "predict":
@@ -121,6 +122,7 @@ class OnnxEngine:
         self.n_classes = int(self._session.get_outputs()[0].shape[-1])
 
     def logits(self, x: np.ndarray) -> np.ndarray:
+        """Logits ``(N, n_classes)`` float32 for model inputs ``x`` ``(N, 48, 48, 1)`` float32."""
         if len(x) == 0:
             return np.zeros((0, self.n_classes), dtype=np.float32)
         return self._session.run(None, {self._input: np.ascontiguousarray(x, np.float32)})[0]
@@ -148,6 +150,7 @@ class TFLiteEngine:
         self.path = path
 
     def logits(self, x: np.ndarray) -> np.ndarray:
+        """Logits ``(N, n_classes)`` float32 for model inputs ``x`` ``(N, 48, 48, 1)`` float32."""
         n = len(x)
         if n == 0:
             shape = self._interpreter.get_output_details()[0]["shape"]
@@ -258,6 +261,7 @@ def _is_shipped(name: str) -> bool:
 
 
 def load_keras_file(path: str) -> Any:
+    """Load a ``.keras`` model file (the book's custom layers registered), or say it is missing."""
     if not Path(path).is_file():
         raise ModelNotFoundError(f"Keras model file not found: {path}.")
     import keras

@@ -131,6 +131,7 @@ def predict_emotions(
 
 
 def weights_dir() -> Path:
+    """The folder inside the installed package that holds the shipped models and their cards."""
     return Path(str(resources.files("emostudy.models") / "weights"))
 
 

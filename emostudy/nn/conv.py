@@ -93,15 +93,23 @@ def conv2d(
 ) -> FloatArray:
     """2-D cross-correlation of a batch of images with a bank of kernels (see module docstring).
 
-    Args:
-        x: images, shape (N, H, W, C_in).
-        kernels: shape (kh, kw, C_in, C_out).
-        bias: shape (C_out,), or None for no bias.
-        stride: step between windows, the same along both axes.
-        padding: ``"valid"``, ``"same"`` (Keras semantics) or an int of zeros on every side.
+    Parameters
+    ----------
+    x
+        Images, shape (N, H, W, C_in).
+    kernels
+        Shape (kh, kw, C_in, C_out).
+    bias
+        Shape (C_out,), or None for no bias.
+    stride
+        Step between windows (pixels), the same along both axes.
+    padding
+        ``"valid"``, ``"same"`` (Keras semantics) or an int of zeros on every side.
 
-    Returns:
-        float64 array (N, H', W', C_out), with H', W' given by :func:`output_size`.
+    Returns
+    -------
+    numpy.ndarray
+        float64 (N, H', W', C_out), with H', W' given by :func:`output_size`.
     """
     x = _check_images(x)
     kernels = np.asarray(kernels, dtype=np.float64)

@@ -36,23 +36,32 @@ _INITS = ("he", "xavier")
 class MLP:
     """Multilayer perceptron with hand-written forward and backward passes.
 
-    Args:
-        layer_sizes: ``[n_inputs, hidden_1, ..., n_outputs]``; at least two entries. For a
-            softmax output, ``n_outputs`` is the number of classes; for a sigmoid output it is
-            usually 1 (binary) but may be larger (independent binary targets).
-        activation: hidden-layer activation: ``"relu"``, ``"tanh"``, ``"sigmoid"``, ``"identity"``.
-        output: ``"softmax"`` or ``"sigmoid"``.
-        loss: for a sigmoid output, ``"bce"`` (binary cross-entropy, the default) or ``"mse"``.
-            A softmax output always uses cross-entropy.
-        seed: seed of the weight initialisation.
-        weight_init: ``"he"`` (normal, std ``sqrt(2 / n_in)``, suited to ReLU) or ``"xavier"``
-            (Glorot normal, std ``sqrt(2 / (n_in + n_out))``, suited to tanh/sigmoid).
-            Biases start at zero.
-        l2: L2 weight-decay strength (0 = none).
+    Parameters
+    ----------
+    layer_sizes
+        ``[n_inputs, hidden_1, ..., n_outputs]``; at least two entries. For a softmax output,
+        ``n_outputs`` is the number of classes; for a sigmoid output it is usually 1 (binary)
+        but may be larger (independent binary targets).
+    activation
+        Hidden-layer activation: ``"relu"``, ``"tanh"``, ``"sigmoid"``, ``"identity"``.
+    output
+        ``"softmax"`` or ``"sigmoid"``.
+    loss
+        For a sigmoid output, ``"bce"`` (binary cross-entropy, the default) or ``"mse"``.
+        A softmax output always uses cross-entropy.
+    seed
+        Seed of the weight initialisation.
+    weight_init
+        ``"he"`` (normal, std ``sqrt(2 / n_in)``, suited to ReLU) or ``"xavier"`` (Glorot
+        normal, std ``sqrt(2 / (n_in + n_out))``, suited to tanh/sigmoid). Biases start at zero.
+    l2
+        L2 weight-decay strength (0 = none).
 
-    Attributes:
-        params: ``[(W_1, b_1), ..., (W_L, b_L)]``, float64, ``W_l`` of shape (n_in, n_out).
-            Optimisers update these arrays in place.
+    Attributes
+    ----------
+    params
+        ``[(W_1, b_1), ..., (W_L, b_L)]``, float64, ``W_l`` of shape (n_in, n_out).
+        Optimisers update these arrays in place.
     """
 
     def __init__(

@@ -4,7 +4,7 @@
 Functions take ``ax=None`` (draw on this axis, or make a figure) where a single axis serves.
 """
 
-from importlib import import_module
+from emostudy._lazy import lazy_attributes
 
 #: Public names, each loaded (with matplotlib) on first use from its module.
 _HOMES = {
@@ -28,13 +28,4 @@ _HOMES = {
 __all__ = sorted(_HOMES)
 
 
-def __getattr__(name: str):
-    if name in _HOMES:
-        value = getattr(import_module(_HOMES[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_HOMES])
+__getattr__, __dir__ = lazy_attributes(__name__, _HOMES)

@@ -223,12 +223,14 @@ class AnnotatedVideoWriter:
         self.frames = 0
 
     def write(self, frame: np.ndarray) -> None:
+        """Append one BGR uint8 frame ``(H, W, 3)``, resized to the video's size if it differs."""
         if (frame.shape[1], frame.shape[0]) != self.size:
             frame = cv2.resize(frame, self.size)
         self._writer.write(frame)
         self.frames += 1
 
     def close(self) -> None:
+        """Finish the file (also done on leaving a ``with`` block)."""
         self._writer.release()
 
     def __enter__(self) -> AnnotatedVideoWriter:

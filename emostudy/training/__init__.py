@@ -8,6 +8,7 @@ It builds on ``models`` (architectures, the model input and prediction) and ``ev
 TensorFlow loads only inside the functions that need it.
 """
 
+from emostudy._lazy import lazy_attributes
 from emostudy.training.config import (
     OPTIMIZERS,
     PRECISIONS,
@@ -84,12 +85,4 @@ __all__ = [
     "WorkerRun",
 ]
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        from importlib import import_module
-
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

@@ -99,4 +99,5 @@ class TrainResult:
 
     @property
     def seconds_per_epoch(self) -> float:
+        """Median wall time of an epoch, in seconds."""
         return float(self.history["seconds"].median())

@@ -1,16 +1,18 @@
-"""Seeded Keras training: tf.data input, augmentation, schedules, checkpoints, logs and resume.
+"""Training on several machines: TensorFlow's multi-worker strategy, driven by ``TF_CONFIG``.
 
-One entry point, :func:`train`, used by every chapter that fits a Keras model::
+Every worker runs the *same* command; the environment variable ``TF_CONFIG`` tells each one the
+cluster (``host:port`` of every worker) and which worker it is::
 
-    result = train(lambda: build_cnn("tiny"), (x_train, y_train), (x_val, y_val),
-                   TrainConfig(epochs=20, augment=True), out_dir="runs/tiny")
+    TF_CONFIG='{"cluster": {"worker": ["host0:12345", "host1:12345"]},
+                "task": {"type": "worker", "index": 0}}' \\
+        emostudy headline train --out runs/headline
 
-What it does, with Keras' own callbacks: shuffles with the seed, optionally augments (flip, rotate,
-shift, zoom), uses the chosen optimiser and learning-rate schedule, keeps the weights of the best
-epoch on the validation metric (``EarlyStopping(restore_best_weights=True)``), and, when ``out_dir``
-is given, saves the best model (``best.keras``), a CSV log (``log.csv``) and a backup that lets an
-interrupted run resume where it stopped (``BackupAndRestore``). A ``tf.distribute`` strategy may be
-passed: the model is then built and compiled inside its scope.
+:func:`multiworker_strategy` turns that into a ``tf.distribute.MultiWorkerMirroredStrategy``
+(synchronous data parallelism: each step, every worker computes gradients on its share of the
+global batch and the gradients are all-reduced, so all workers keep identical weights). Worker 0
+is the chief and writes to the run folder; the others write to ``worker-<i>`` inside it
+(:func:`worker_out_dir`), so that logs and checkpoints never collide.
+:func:`launch_local_workers` starts such a cluster on this machine, for tests and the book.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from emostudy.errors import InvalidInputError, SettingsError
 
 
 def is_multiworker(strategy) -> bool:
+    """Whether ``strategy`` is a ``MultiWorkerMirroredStrategy`` (several processes or machines)."""
     import tensorflow as tf
 
     return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)

@@ -111,6 +111,10 @@ def training_targets(onehot: np.ndarray, teacher: np.ndarray | None, weight: flo
 
 
 def class_weights(y: np.ndarray, n_classes: int) -> np.ndarray:
+    """Balanced class weights ``(n_classes,)`` from labels ``y`` (1 for an absent class).
+
+    scikit-learn's ``compute_class_weight("balanced")`` over the classes present.
+    """
     from sklearn.utils.class_weight import compute_class_weight
 
     present = np.unique(y)

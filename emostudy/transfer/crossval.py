@@ -61,6 +61,7 @@ class CVResult:
 
     @property
     def mean_accuracy(self) -> float:
+        """Mean of the fold accuracies."""
         return float(self.fold_accuracy.mean())
 
     @property

@@ -107,6 +107,10 @@ class InnerSelected:
         )
 
     def fit(self, inputs, labels: np.ndarray, *, groups: np.ndarray | None = None):
+        """Choose the regularisation on inner folds grouped by subject, then fit all ``inputs``.
+
+        Returns self.
+        """
         if groups is None:
             raise InvalidInputError(
                 "InnerSelected needs groups (the subject of each image) to split the training "
@@ -134,6 +138,7 @@ class InnerSelected:
         return self
 
     def predict_proba(self, inputs) -> np.ndarray:
+        """Class probabilities ``(N, n_classes)`` for ``inputs``."""
         features = inputs[self.key_] if self.key_ is not None else inputs
         with _one_blas_thread():
             proba = self.model_.predict_proba(features)
@@ -194,6 +199,7 @@ class ScratchCNN:
     chosen_: dict[str, Any] = field(default_factory=dict)
 
     def build(self):
+        """A new, untrained CNN of this method's size (logits output)."""
         from emostudy.models.builders import build_cnn
 
         model = build_cnn(
@@ -214,6 +220,7 @@ class ScratchCNN:
         return model
 
     def fit(self, images: np.ndarray, labels: np.ndarray, *, groups=None):
+        """Train a new network on ``inputs`` (uint8 faces) and ``labels``; returns self."""
         set_seed(self.seed)
         self.model_ = self.build()
         _fit_stage(
@@ -231,6 +238,7 @@ class ScratchCNN:
         return self
 
     def predict_proba(self, images: np.ndarray) -> np.ndarray:
+        """Class probabilities ``(N, n_classes)``, averaged over each face and its mirror image."""
         return predict_proba_tta(self.model_, to_model_input(images))
 
 
@@ -293,6 +301,10 @@ class FineTuned:
                 lower = False
 
     def fit(self, images: np.ndarray, labels: np.ndarray, *, groups=None):
+        """Fine-tune a copy of the base network on uint8 faces ``inputs`` and ``labels``.
+
+        Returns self.
+        """
         set_seed(self.seed)
         x = to_model_input(images)
         self.model_ = self.build()
@@ -325,4 +337,5 @@ class FineTuned:
         return self
 
     def predict_proba(self, images: np.ndarray) -> np.ndarray:
+        """Class probabilities ``(N, n_classes)``, averaged over each face and its mirror image."""
         return predict_proba_tta(self.model_, to_model_input(images))
