@@ -35,20 +35,20 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     return image
 
 
-def as_bgr(image: Any, color: str = "bgr") -> np.ndarray:
+def as_bgr(image: Any, color_order: str = "bgr") -> np.ndarray:
     """Validate a detector input and return it as a contiguous ``(H, W, 3)`` uint8 BGR array.
 
     Parameters
     ----------
     image
         ``uint8`` array: ``(H, W)`` or ``(H, W, 1)`` grayscale, or ``(H, W, 3)`` colour; or the path
-        of an image file (``str`` or ``PathLike``), read in colour whatever ``color`` says.
-    color
+        of an image file (``str`` or ``PathLike``), read in colour whatever ``color_order`` says.
+    color_order
         Channel order of a 3-channel array: ``"bgr"`` (OpenCV, the default) or ``"rgb"``
         (Matplotlib, PIL). ``"gray"`` says the array is single-channel.
     """
-    if color not in COLORS:
-        raise InvalidInputError(f"color must be one of {COLORS}, got {color!r}.")
+    if color_order not in COLORS:
+        raise InvalidInputError(f"color_order must be one of {COLORS}, got {color_order!r}.")
     if image is None:
         raise InvalidInputError(
             "The image is None. If it came from cv2.imread, the file was missing or unreadable: "
@@ -85,12 +85,12 @@ def as_bgr(image: Any, color: str = "bgr") -> np.ndarray:
         raise InvalidInputError(
             f"Expected 1 or 3 colour channels, got {channels} (shape {image.shape}).{extra}"
         )
-    if color == "gray":
+    if color_order == "gray":
         raise InvalidInputError(
-            f"color='gray' but the image has 3 channels (shape {image.shape}); pass color='bgr' "
-            "or color='rgb'."
+            f"color_order='gray' but the image has 3 channels (shape {image.shape}); pass "
+            "color_order='bgr' or color_order='rgb'."
         )
-    if color == "rgb":
+    if color_order == "rgb":
         return cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
     return np.ascontiguousarray(image)
 

@@ -129,5 +129,5 @@ def fer2013_real(fer2013_dir: Path) -> FaceSet:
 def ckplus_real(ckplus_dir: Path) -> FaceSet:
     """All of the real CK+, loaded once per test session."""
     faceset = load_ckplus(ckplus_dir, progress=False)
-    assert faceset.class_names == CKPLUS_CLASSES
+    assert faceset.classes == CKPLUS_CLASSES
     return faceset

@@ -14,7 +14,7 @@ from tests.data_fixtures import fake_face, write_fake_ckplus
 def test_fake_ckplus_loads_with_subject_meta(tmp_path):
     write_fake_ckplus(tmp_path)
     faceset = load_ckplus(tmp_path, progress=False)
-    assert faceset.name == "CK+" and faceset.class_names == CKPLUS_CLASSES
+    assert faceset.name == "CK+" and faceset.classes == CKPLUS_CLASSES
     assert faceset.images.shape == (5, 48, 48, 1) and faceset.images.dtype == np.uint8
     assert [CKPLUS_CLASSES[i] for i in faceset.labels] == [
         "anger",

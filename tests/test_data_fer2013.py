@@ -38,7 +38,7 @@ def test_folder_layout_images_labels_and_meta(fake_fer_root):
     assert faceset.name == "FER-2013" and not faceset.synthetic
     assert faceset.images.shape == (9, 48, 48, 1) and faceset.images.dtype == np.uint8
     assert faceset.labels.dtype == np.int64
-    assert faceset.class_names == FER_CLASSES
+    assert faceset.classes == FER_CLASSES
     # Sorted by usage (Training, PublicTest, PrivateTest), then label, then file name.
     assert (
         list(faceset.meta["usage"]) == ["Training"] * 5 + ["PublicTest"] * 2 + ["PrivateTest"] * 2

@@ -30,7 +30,7 @@ def test_drops_a_training_copy_of_a_test_image():
     first_test = np.flatnonzero(usage == "PrivateTest")[0]
     images = faces.images.copy()
     images[first_train] = images[first_test]  # leak a test face into Training
-    leaky = FaceSet(images, faces.labels, faces.class_names, faces.meta, "leaky")
+    leaky = FaceSet(images, faces.labels, faces.classes, faces.meta, "leaky")
     split = fer2013_protocol(leaky)
     assert first_train in split.excluded["index"].to_numpy()
     assert "test_copy" in set(split.excluded["reason"])

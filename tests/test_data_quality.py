@@ -145,7 +145,7 @@ def test_training_exclusions_follow_the_policy():
     )
     images = faces.images.copy()
     images[6] = 128  # fully constant: blank
-    faces = type(faces)(images, faces.labels, faces.class_names, faces.meta, "test")
+    faces = type(faces)(images, faces.labels, faces.classes, faces.meta, "test")
     table = training_exclusions(audit(faces))
     assert table["index"].tolist() == [0, 1, 2, 5, 6]
     assert dict(zip(table["index"], table["reason"], strict=True)) == {

@@ -21,7 +21,7 @@ def _grouped(n_per_class: int = 20, n_subjects: int = 12) -> FaceSet:
     return FaceSet(
         faceset.images,
         faceset.labels,
-        faceset.class_names,
+        faceset.classes,
         faceset.meta.assign(subject=subjects),
         faceset.name,
         True,

@@ -26,7 +26,7 @@ def test_shapes_dtypes_meta_and_usage_fractions():
     faceset = make_synthetic_faces(n_per_class=20, seed=0)
     assert faceset.name == "synthetic" and faceset.synthetic
     assert faceset.images.shape == (140, 48, 48, 1) and faceset.images.dtype == np.uint8
-    assert faceset.labels.dtype == np.int64 and faceset.class_names == FER_CLASSES
+    assert faceset.labels.dtype == np.int64 and faceset.classes == FER_CLASSES
     assert faceset.class_counts().tolist() == [20] * 7
     table = pd.crosstab(faceset.labels, faceset.meta["usage"])
     assert table["Training"].tolist() == [16] * 7
@@ -57,8 +57,8 @@ def test_expression_templates_drive_the_drawn_parameters():
 
 
 def test_other_class_names_and_bad_arguments():
-    faceset = make_synthetic_faces(n_per_class=5, seed=0, class_names=("a", "b", "happy"))
-    assert faceset.class_names == ("a", "b", "happy") and len(faceset) == 15
+    faceset = make_synthetic_faces(n_per_class=5, seed=0, classes=("a", "b", "happy"))
+    assert faceset.classes == ("a", "b", "happy") and len(faceset) == 15
     with pytest.raises(InvalidInputError, match="usage_fractions"):
         make_synthetic_faces(5, usage_fractions=(0.5, 0.1, 0.1))
     with pytest.raises(InvalidInputError, match="n_per_class"):
@@ -94,7 +94,7 @@ def test_quick_profile_without_data_announces_the_stand_in(missing_data_dir, cap
     banner = capsys.readouterr().out
     assert "USING THE SYNTHETIC STAND-IN" in banner and "=" * 40 in banner
     assert str(missing_data_dir / "fer2013") in banner and "NOT a FER-2013" in banner
-    assert faceset.synthetic and faceset.class_names == FER_CLASSES
+    assert faceset.synthetic and faceset.classes == FER_CLASSES
     np.testing.assert_array_equal(faceset.images, make_synthetic_faces(seed=2).images)
 
 
@@ -116,7 +116,7 @@ def test_quick_ckplus_stand_in_supports_subject_folds(missing_data_dir, capsys):
     with pytest.warns(SyntheticDataWarning):
         faceset = load_ckplus_for("quick")
     assert "NOT a CK+" in capsys.readouterr().out
-    assert faceset.class_names == CKPLUS_CLASSES and set(faceset.meta["usage"]) == {"all"}
+    assert faceset.classes == CKPLUS_CLASSES and set(faceset.meta["usage"]) == {"all"}
     folds = subject_folds(faceset, n_splits=10)
     subjects = faceset.meta["subject"].to_numpy()
     for train, test in folds:

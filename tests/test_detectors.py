@@ -142,7 +142,7 @@ def haar():
         (np.zeros((50, 50, 4), np.uint8), "bgr", "4.*alpha"),
         (np.zeros((50, 50, 2), np.uint8), "bgr", "channels"),
         (np.zeros((50, 50, 3), np.uint8), "gray", "3 channels"),
-        (np.zeros((50, 50, 3), np.uint8), "hsv", "color must be"),
+        (np.zeros((50, 50, 3), np.uint8), "hsv", "color_order must be"),
         (np.zeros((0, 50), np.uint8), "bgr", "shape"),
         (np.zeros((5, 5, 5, 3), np.uint8), "bgr", "shape"),
         ([[0, 1], [2, 3]], "bgr", "NumPy"),
@@ -150,7 +150,7 @@ def haar():
 )
 def test_bad_images_raise_invalid_input(haar, image, color, match):
     with pytest.raises(InvalidInputError, match=match):
-        haar.detect(image, color=color)
+        haar.detect(image, color_order=color)
 
 
 def test_missing_and_corrupt_files(haar, tmp_path):
@@ -164,7 +164,7 @@ def test_missing_and_corrupt_files(haar, tmp_path):
 
 def test_gray_and_blank_images_are_accepted(haar):
     assert haar.detect(np.full((120, 160), 128, np.uint8)) == []
-    assert haar.detect(np.zeros((120, 160, 1), np.uint8), color="gray") == []
+    assert haar.detect(np.zeros((120, 160, 1), np.uint8), color_order="gray") == []
 
 
 @pytest.mark.parametrize("name", ["yunet", "ssd"])
@@ -248,7 +248,7 @@ def test_rgb_gray_and_path_inputs_agree(detectors, photos):
     yunet = detectors("yunet")
     bgr = photos["56"]
     from_bgr = yunet.detect(bgr)
-    from_rgb = yunet.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), color="rgb")
+    from_rgb = yunet.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), color_order="rgb")
     from_path = yunet.detect(data_dir() / "photos" / "photo_56.jpg")
     assert [f.box for f in from_rgb] == [f.box for f in from_bgr] == [f.box for f in from_path]
     from_gray = yunet.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY))

@@ -185,11 +185,11 @@ def test_paired_tests_read_as_one_sentence_each():
         "smoothing off: no detectable difference (+0.5%, p = 0.42); "
         "augmentation off: worse (-4.5%, p = 5.1e-08); wider: better (+2.0%, p = 0.01)"
     )
-    assert describe_paired_tests(tests, alpha=0.005).endswith(
+    assert describe_paired_tests(tests, confidence=0.995).endswith(
         "wider: no detectable difference (+2.0%, p = 0.01)"
     )
-    with pytest.raises(InvalidInputError, match="alpha must be between 0 and 1"):
-        describe_paired_tests(tests, alpha=5)
+    with pytest.raises(InvalidInputError, match="confidence must be between 0 and 1"):
+        describe_paired_tests(tests, confidence=5)
 
 
 @pytest.mark.parametrize("seed", [0, 1])

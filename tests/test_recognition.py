@@ -130,7 +130,7 @@ def test_colour_orders_and_paths_give_the_same_answer(recognizer, tmp_path):
     path = tmp_path / "astronaut.png"
     cv2.imwrite(str(path), bgr)
     from_bgr = recognizer.recognize(bgr)[0]
-    from_rgb = recognizer.recognize(np.ascontiguousarray(bgr[:, :, ::-1]), color="rgb")[0]
+    from_rgb = recognizer.recognize(np.ascontiguousarray(bgr[:, :, ::-1]), color_order="rgb")[0]
     from_path = recognizer.recognize(path)
     assert from_path.source == str(path)
     for other in (from_rgb, from_path[0]):

@@ -62,6 +62,9 @@ FLOORS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ),
 )
 
+#: Methods that scikit-learn's estimators add to our classes; documented by scikit-learn.
+_INHERITED = "get_params, set_params, get_metadata_routing, set_fit_request, set_score_request"
+
 _INTRO = """# The `emostudy` library
 
 The notebooks import everything they reuse from `emostudy`. The package is a house of floors: each
@@ -87,7 +90,7 @@ def render_api_page() -> str:
             names = ", ".join(importlib.import_module(name).__all__)
             parts.append(
                 f"```{{eval-rst}}\n.. automodule:: {name}\n   :members: {names}\n"
-                "   :imported-members:\n```\n"
+                f"   :imported-members:\n   :exclude-members: {_INHERITED}\n```\n"
             )
     return "\n".join(parts)
 

@@ -189,7 +189,7 @@ def package_headline(
     shutil.copyfile(run / "log.csv", target / f"{name}.log.csv")
     log = read_training_log(run / "log.csv")
     data = load_fer2013_protocol(progress=False)
-    classes = list(data.report.class_names)
+    classes = list(data.report.classes)
     metrics = {}
     for split, faces in {"PublicTest": data.select, "PrivateTest": data.report}.items():
         logits = predict_logits_by_tta(model, to_model_input(faces.images))

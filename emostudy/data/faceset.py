@@ -23,8 +23,8 @@ class FaceSet:
     images
         ``(N, 48, 48, 1)`` uint8 array, gray levels 0..255.
     labels
-        ``(N,)`` int64 array of indices into ``class_names``.
-    class_names
+        ``(N,)`` int64 array of indices into ``classes``.
+    classes
         Class names, in label order (for FER-2013 :data:`~emostudy.data.classes.FER_CLASSES`).
     meta
         DataFrame with N rows and a RangeIndex, one row per image; at least the columns ``usage``
@@ -38,13 +38,13 @@ class FaceSet:
 
     images: np.ndarray
     labels: np.ndarray
-    class_names: tuple[str, ...]
+    classes: tuple[str, ...]
     meta: pd.DataFrame
     name: str
     synthetic: bool = False
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "class_names", tuple(self.class_names))
+        object.__setattr__(self, "classes", tuple(self.classes))
         images, labels, meta = self.images, self.labels, self.meta
         if not isinstance(images, np.ndarray) or images.dtype != np.uint8:
             raise InvalidInputError(
@@ -60,9 +60,9 @@ class FaceSet:
             raise InvalidInputError(
                 f"FaceSet labels must be an int64 array of shape ({n},), got {_describe(labels)}."
             )
-        if n and (labels.min() < 0 or labels.max() >= len(self.class_names)):
+        if n and (labels.min() < 0 or labels.max() >= len(self.classes)):
             raise InvalidInputError(
-                f"FaceSet labels must lie in 0..{len(self.class_names) - 1} (one per class name), "
+                f"FaceSet labels must lie in 0..{len(self.classes) - 1} (one per class name), "
                 f"got values from {labels.min()} to {labels.max()}."
             )
         if not isinstance(meta, pd.DataFrame) or len(meta) != n:
@@ -82,7 +82,7 @@ class FaceSet:
 
     def __repr__(self) -> str:
         kind = ", synthetic" if self.synthetic else ""
-        return f"FaceSet({self.name!r}, {len(self)} images, {len(self.class_names)} classes{kind})"
+        return f"FaceSet({self.name!r}, {len(self)} images, {len(self.classes)} classes{kind})"
 
     def subset(self, index: np.ndarray | Sequence[int] | Sequence[bool]) -> FaceSet:
         """A new FaceSet of the selected images, in the order given.
@@ -110,7 +110,7 @@ class FaceSet:
         return FaceSet(
             images=self.images[index],
             labels=self.labels[index],
-            class_names=self.class_names,
+            classes=self.classes,
             meta=self.meta.iloc[index].reset_index(drop=True),
             name=self.name,
             synthetic=self.synthetic,
@@ -125,9 +125,9 @@ class FaceSet:
         mask = np.ones(len(self), dtype=bool)
         for column, wanted in column_equals.items():
             if column == "label" and "label" not in self.meta.columns:
-                values = pd.Series(np.asarray(self.class_names, dtype=object)[self.labels])
-                valid = list(self.class_names)
-                wanted = _label_names(wanted, self.class_names)
+                values = pd.Series(np.asarray(self.classes, dtype=object)[self.labels])
+                valid = list(self.classes)
+                wanted = _label_names(wanted, self.classes)
             elif column in self.meta.columns:
                 values = self.meta[column]
                 valid = list(pd.unique(values))
@@ -149,16 +149,16 @@ class FaceSet:
 
     def class_counts(self) -> pd.Series:
         """Number of images per class, indexed by class name in class order (zeros included)."""
-        counts = np.bincount(self.labels, minlength=len(self.class_names))
-        return pd.Series(counts, index=pd.Index(self.class_names, name="class"), name="count")
+        counts = np.bincount(self.labels, minlength=len(self.classes))
+        return pd.Series(counts, index=pd.Index(self.classes, name="class"), name="count")
 
 
-def _label_names(wanted: object, class_names: tuple[str, ...]) -> object:
+def _label_names(wanted: object, classes: tuple[str, ...]) -> object:
     """Map label indices to class names (keeping names as they are)."""
 
     def one(value: object) -> object:
-        if isinstance(value, int | np.integer) and 0 <= value < len(class_names):
-            return class_names[value]
+        if isinstance(value, int | np.integer) and 0 <= value < len(classes):
+            return classes[value]
         return value
 
     if isinstance(wanted, list | tuple | set):

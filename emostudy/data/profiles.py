@@ -116,10 +116,8 @@ def _announce_stand_in(name: str, error: DataNotFoundError) -> None:
 
 
 def _synthetic_ckplus(seed: int) -> FaceSet:
-    faceset = make_synthetic_faces(
-        CKPLUS_SYNTHETIC_PER_CLASS, seed=seed, class_names=CKPLUS_CLASSES
-    )
+    faceset = make_synthetic_faces(CKPLUS_SYNTHETIC_PER_CLASS, seed=seed, classes=CKPLUS_CLASSES)
     rng = np.random.default_rng(seed + 1)
     subjects = rng.integers(0, CKPLUS_SYNTHETIC_SUBJECTS, size=len(faceset))
     meta = faceset.meta.assign(usage="all", subject=[f"S{901 + s}" for s in subjects])
-    return FaceSet(faceset.images, faceset.labels, faceset.class_names, meta, faceset.name, True)
+    return FaceSet(faceset.images, faceset.labels, faceset.classes, meta, faceset.name, True)

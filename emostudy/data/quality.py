@@ -81,7 +81,7 @@ def audit(faceset: FaceSet, *, blank_std: float = 2.0) -> QualityReport:
             f"{type(faceset).__name__}."
         )
     blank_std = check_number("blank_std", blank_std, low=0.0)
-    names = np.asarray(faceset.class_names, dtype=object)
+    names = np.asarray(faceset.classes, dtype=object)
     frame = pd.DataFrame(
         {
             "index": np.arange(len(faceset)),
@@ -104,10 +104,8 @@ def audit(faceset: FaceSet, *, blank_std: float = 2.0) -> QualityReport:
 def _class_counts(faceset: FaceSet, frame: pd.DataFrame) -> pd.DataFrame:
     present = list(pd.unique(frame["usage"]))
     usages = [u for u in FER_USAGES if u in present] + [u for u in present if u not in FER_USAGES]
-    table = pd.crosstab(
-        pd.Categorical(frame["label"], categories=faceset.class_names), frame["usage"]
-    )
-    table = table.reindex(index=list(faceset.class_names), columns=usages, fill_value=0)
+    table = pd.crosstab(pd.Categorical(frame["label"], categories=faceset.classes), frame["usage"])
+    table = table.reindex(index=list(faceset.classes), columns=usages, fill_value=0)
     table["total"] = table.sum(axis=1)
     table.index.name, table.columns.name = "class", None
     return table.astype(np.int64)

@@ -56,7 +56,7 @@ def make_synthetic_faces(
     n_per_class: int = 100,
     *,
     seed: int = 0,
-    class_names: Sequence[str] = FER_CLASSES,
+    classes: Sequence[str] = FER_CLASSES,
     usage_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
 ) -> FaceSet:
     """Generate seeded synthetic faces, ``n_per_class`` per class.
@@ -67,7 +67,7 @@ def make_synthetic_faces(
         Images per class.
     seed
         Seed of every random choice: the same seed gives the same images.
-    class_names
+    classes
         Class names; known names (FER-2013 and CK+ classes) get a hand-made expression template,
         other names get distinct seeded templates.
     usage_fractions
@@ -81,8 +81,8 @@ def make_synthetic_faces(
         parameters (the four expression parameters, ``dx``, ``dy`` in pixels, ``scale``,
         ``rotation`` in degrees, ``brightness``, ``contrast``, ``noise`` in gray levels).
     """
-    class_names = tuple(class_names)
-    if n_per_class < 1 or not class_names:
+    classes = tuple(classes)
+    if n_per_class < 1 or not classes:
         raise InvalidInputError("make_synthetic_faces needs n_per_class >= 1 and some classes.")
     fractions = np.asarray(usage_fractions, dtype=float)
     if fractions.shape != (3,) or (fractions < 0).any() or not np.isclose(fractions.sum(), 1):
@@ -91,11 +91,11 @@ def make_synthetic_faces(
             f"PrivateTest) summing to 1, got {usage_fractions}."
         )
     rng = np.random.default_rng(seed)
-    templates = _templates(class_names)
+    templates = _templates(classes)
     counts = np.round(np.cumsum(fractions) * n_per_class).astype(int)
     usage_per_class = np.repeat(np.arange(3), np.diff(np.concatenate([[0], counts])))
-    labels = np.repeat(np.arange(len(class_names)), n_per_class)
-    usages = np.concatenate([rng.permutation(usage_per_class) for _ in class_names])
+    labels = np.repeat(np.arange(len(classes)), n_per_class)
+    usages = np.concatenate([rng.permutation(usage_per_class) for _ in classes])
     order = np.lexsort((labels, usages))
     labels, usages = labels[order].astype(np.int64), usages[order]
     n = len(labels)
@@ -126,14 +126,14 @@ def make_synthetic_faces(
 
     meta.insert(0, "source", [f"synthetic:{i}" for i in range(n)])
     meta.insert(0, "usage", np.asarray(FER_USAGES, dtype=object)[usages])
-    return FaceSet(images, labels, class_names, meta, "synthetic", synthetic=True)
+    return FaceSet(images, labels, classes, meta, "synthetic", synthetic=True)
 
 
-def _templates(class_names: tuple[str, ...]) -> np.ndarray:
+def _templates(classes: tuple[str, ...]) -> np.ndarray:
     """``(n_classes, 4)`` templates; unknown names get seeded ones, distinct from each other."""
     rng = np.random.default_rng(12345)
     rows = []
-    for name in class_names:
+    for name in classes:
         if name.lower() in TEMPLATES:
             rows.append(TEMPLATES[name.lower()])
         else:

@@ -5,8 +5,8 @@
 >>> faces = detector.detect("photo.jpg")                            # doctest: +SKIP
 >>> faces[0].box, faces[0].score                                    # doctest: +SKIP
 
-Every detector takes a BGR (default), RGB (``color="rgb"``) or grayscale uint8 array, or a file
-path, and returns :class:`Face` objects (``box`` ``(x, y, w, h)`` and optional ``landmarks`` in
+Every detector takes a BGR (default), RGB (``color_order="rgb"``) or grayscale uint8 array, or a
+file path, and returns :class:`Face` objects (``box`` ``(x, y, w, h)`` and optional ``landmarks`` in
 input-image pixels, ``score``), best first. The heavy libraries (dlib, TensorFlow, ONNX Runtime)
 are imported only when a detector that needs them is created.
 

@@ -2,9 +2,9 @@
 
 Conventions, the same for every detector in :mod:`emostudy.detectors`:
 
-* ``detector.detect(image, color="bgr")`` takes a ``uint8`` image array, BGR (OpenCV's order,
-  the default), RGB (``color="rgb"``) or grayscale (a 2-D array, or ``(H, W, 1)``), or the path of
-  an image file (read in colour);
+* ``detector.detect(image, color_order="bgr")`` takes a ``uint8`` image array, BGR (OpenCV's
+  order, the default), RGB (``color_order="rgb"``) or grayscale (a 2-D array, or ``(H, W, 1)``),
+  or the path of an image file (read in colour);
 * it returns a list of :class:`Face`, best score first, with boxes ``(x, y, w, h)`` and landmarks in
   the pixel coordinates of the image that was passed in (floats; ``x, y`` is the top-left corner);
 * each detector's own settings ("tunables") are constructor parameters with the defaults its
@@ -33,7 +33,7 @@ import numpy as np
 from emostudy._validation import check_int
 from emostudy.imageio import as_bgr
 
-#: Values accepted by the ``color`` argument of :meth:`FaceDetector.detect`.
+#: Values accepted by the ``color_order`` argument of :meth:`FaceDetector.detect`.
 
 
 #: Longer side (pixels) an image is shrunk to before detection unless ``max_side`` says otherwise.
@@ -166,7 +166,7 @@ class FaceDetector(ABC):
         args = ", ".join(f"{k}={v!r}" for k, v in self.settings().items())
         return f"{type(self).__name__}({args})"
 
-    def detect(self, image: Any, color: str = "bgr") -> list[Face]:
+    def detect(self, image: Any, color_order: str = "bgr") -> list[Face]:
         """Detect faces in ``image`` (see :func:`as_bgr` for what it may be).
 
         Returns
@@ -176,7 +176,7 @@ class FaceDetector(ABC):
             and inside the image (see :func:`inside_image`). An image with a side shorter than
             :data:`MIN_IMAGE_SIDE` pixels gives an empty list.
         """
-        bgr = as_bgr(image, color)
+        bgr = as_bgr(image, color_order)
         height, width = bgr.shape[:2]
         if min(height, width) < MIN_IMAGE_SIDE:
             return []

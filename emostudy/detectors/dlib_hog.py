@@ -62,12 +62,12 @@ class DlibHOGDetector(FaceDetector):
         """Number of HOG filters (linear SVMs) the detector runs: 5, see :data:`FILTERS`."""
         return self._detector.num_detectors
 
-    def detect_with_filters(self, image, color: str = "bgr") -> list[tuple[Face, str]]:
+    def detect_with_filters(self, image, color_order: str = "bgr") -> list[tuple[Face, str]]:
         """Like :meth:`detect`, but each face comes with the name of the filter that fired."""
         from emostudy.detectors.base import inside_image
         from emostudy.imageio import as_bgr
 
-        rgb = cv2.cvtColor(as_bgr(image, color), cv2.COLOR_BGR2RGB)
+        rgb = cv2.cvtColor(as_bgr(image, color_order), cv2.COLOR_BGR2RGB)
         rects, scores, which = self._detector.run(
             rgb, self._settings["upsample"], self._settings["adjust_threshold"]
         )

@@ -98,7 +98,7 @@ class HaarCascadeDetector(FaceDetector):
             equalize=bool(equalize),
         )
 
-    def raw_windows(self, image, color: str = "bgr") -> np.ndarray:
+    def raw_windows(self, image, color_order: str = "bgr") -> np.ndarray:
         """Every window that passes all the cascade's stages, before grouping (``minNeighbors=0``).
 
         Returns an ``(N, 4)`` float array of ``x, y, w, h`` boxes in input-image pixels (the
@@ -108,7 +108,7 @@ class HaarCascadeDetector(FaceDetector):
         from emostudy.imageio import as_bgr
 
         s = self._settings
-        gray = cv2.cvtColor(as_bgr(image, color), cv2.COLOR_BGR2GRAY)
+        gray = cv2.cvtColor(as_bgr(image, color_order), cv2.COLOR_BGR2GRAY)
         if s["equalize"]:
             gray = cv2.equalizeHist(gray)
         boxes = self._classifier.detectMultiScale(

@@ -103,7 +103,7 @@ class MTCNNDetector(FaceDetector):
             build_scale_pyramid(int(width), int(height), s["min_face_size"], s["scale_factor"])
         )
 
-    def stage_boxes(self, image, color: str = "bgr") -> dict[str, np.ndarray]:
+    def stage_boxes(self, image, color_order: str = "bgr") -> dict[str, np.ndarray]:
         """The candidate boxes after each stage: ``{"P-Net": (N, 5), "R-Net": ..., "O-Net": ...}``.
 
         Rows are ``x, y, w, h, score`` in input-image pixels (``max_side`` is ignored). P-Net's
@@ -113,7 +113,7 @@ class MTCNNDetector(FaceDetector):
 
         from emostudy.imageio import as_bgr
 
-        rgb = cv2.cvtColor(as_bgr(image, color), cv2.COLOR_BGR2RGB)
+        rgb = cv2.cvtColor(as_bgr(image, color_order), cv2.COLOR_BGR2RGB)
         kwargs = self._package_settings()
         images, shapes, _ = standarize_batch(
             load_images_batch([rgb]), justification="center", normalize=True

@@ -125,15 +125,15 @@ def _metrics_from_confusions(confusions: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def classification_metrics(
-    y_true: ArrayLike, y_pred: ArrayLike, class_names: Sequence[str]
+    y_true: ArrayLike, y_pred: ArrayLike, classes: Sequence[str]
 ) -> dict[str, Any]:
     """Accuracy, balanced accuracy, macro-F1 and per-class precision/recall/F1/support.
 
     Parameters
     ----------
     y_true, y_pred
-        Shape (n,), integer class indices in ``[0, len(class_names))``.
-    class_names
+        Shape (n,), integer class indices in ``[0, len(classes))``.
+    classes
         One name per class index.
 
     Returns
@@ -143,10 +143,10 @@ def classification_metrics(
         (``{name: {"precision", "recall", "f1", "support"}}``, support an int), ``"confusion"``
         (list of lists of ints, rows = true class) and ``"n"`` (number of examples).
     """
-    class_names = [str(name) for name in class_names]
-    if len(set(class_names)) != len(class_names):
-        raise InvalidInputError(f"class_names must be unique, got {class_names}.")
-    confusion = confusion_matrix(y_true, y_pred, len(class_names))
+    classes = [str(name) for name in classes]
+    if len(set(classes)) != len(classes):
+        raise InvalidInputError(f"classes must be unique, got {classes}.")
+    confusion = confusion_matrix(y_true, y_pred, len(classes))
     m = _metrics_from_confusions(confusion)
     per_class = {
         name: {
@@ -155,7 +155,7 @@ def classification_metrics(
             "f1": float(m["f1"][k]),
             "support": int(m["support"][k]),
         }
-        for k, name in enumerate(class_names)
+        for k, name in enumerate(classes)
     }
     return {
         "accuracy": float(m["accuracy"]),
@@ -194,17 +194,17 @@ def _bootstrap_metrics(
     return {name: m[name] for name in METRICS}
 
 
-def _percentile_interval(samples: np.ndarray, level: float) -> tuple[float, float]:
-    alpha = 1.0 - level
+def _percentile_interval(samples: np.ndarray, confidence: float) -> tuple[float, float]:
+    alpha = 1.0 - confidence
     low, high = np.quantile(samples, [alpha / 2.0, 1.0 - alpha / 2.0])
     return float(low), float(high)
 
 
-def _check_boot(n_boot: int, level: float) -> None:
+def _check_boot(n_boot: int, confidence: float) -> None:
     if n_boot < 1:
         raise InvalidInputError(f"n_boot must be >= 1, got {n_boot}.")
-    if not 0 < level < 1:
-        raise InvalidInputError(f"level must be in (0, 1), got {level}.")
+    if not 0 < confidence < 1:
+        raise InvalidInputError(f"confidence must be in (0, 1), got {confidence}.")
 
 
 def bootstrap_ci(
@@ -212,7 +212,7 @@ def bootstrap_ci(
     y_pred: ArrayLike,
     metric: str = "accuracy",
     n_boot: int = 1000,
-    level: float = 0.95,
+    confidence: float = 0.95,
     seed: int = 0,
     n_classes: int | None = None,
 ) -> tuple[float, float]:
@@ -220,16 +220,16 @@ def bootstrap_ci(
 
     Resamples the n (true, predicted) pairs with replacement ``n_boot`` times, recomputes
     ``metric`` (``"accuracy"``, ``"balanced_accuracy"`` or ``"macro_f1"``) on each resample, and
-    returns the ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles as ``(low, high)``.
+    returns the ``(1 - confidence) / 2`` and ``(1 + confidence) / 2`` quantiles as ``(low, high)``.
     The interval reflects test-set sampling noise only (not training randomness).
     ``n_classes`` (default: max label + 1) matters for macro-F1, which averages over all classes.
     """
     if metric not in METRICS:
         raise InvalidInputError(f"unknown metric {metric!r}; choose one of {METRICS}.")
-    _check_boot(n_boot, level)
+    _check_boot(n_boot, confidence)
     y_true, y_pred, k = _check_labels(y_true, y_pred, n_classes)
     samples = _bootstrap_metrics(y_true, y_pred, k, n_boot, seed)[metric]
-    return _percentile_interval(samples, level)
+    return _percentile_interval(samples, confidence)
 
 
 # --- McNemar -------------------------------------------------------------------------------------
@@ -284,23 +284,23 @@ def mcnemar(y_true: ArrayLike, pred_a: ArrayLike, pred_b: ArrayLike) -> dict[str
 def evaluate(
     y_true: ArrayLike,
     y_pred: ArrayLike,
-    class_names: Sequence[str],
+    classes: Sequence[str],
     *,
     n_boot: int = 1000,
-    level: float = 0.95,
+    confidence: float = 0.95,
     seed: int = 0,
 ) -> dict[str, Any]:
     """:func:`classification_metrics` plus ``"ci"``: bootstrap intervals of the summary metrics.
 
     ``result["ci"]`` is ``{"accuracy": (low, high), "balanced_accuracy": ..., "macro_f1": ...}``,
     all computed from the same ``n_boot`` resamples, and each equal to
-    ``bootstrap_ci(y_true, y_pred, metric, n_boot, level, seed, n_classes=len(class_names))``.
-    ``result["ci_level"]`` records ``level``.
+    ``bootstrap_ci(y_true, y_pred, metric, n_boot, confidence, seed, n_classes=len(classes))``.
+    ``result["ci_level"]`` records ``confidence``.
     """
-    result = classification_metrics(y_true, y_pred, class_names)
-    _check_boot(n_boot, level)
-    y_true, y_pred, k = _check_labels(y_true, y_pred, len(class_names))
+    result = classification_metrics(y_true, y_pred, classes)
+    _check_boot(n_boot, confidence)
+    y_true, y_pred, k = _check_labels(y_true, y_pred, len(classes))
     samples = _bootstrap_metrics(y_true, y_pred, k, n_boot, seed)
-    result["ci"] = {name: _percentile_interval(samples[name], level) for name in METRICS}
-    result["ci_level"] = level
+    result["ci"] = {name: _percentile_interval(samples[name], confidence) for name in METRICS}
+    result["ci_level"] = confidence
     return result

@@ -20,7 +20,7 @@ def row_normalise(confusion: np.ndarray) -> np.ndarray:
 
 def plot_confusion(
     confusion: np.ndarray | Sequence[Sequence[int]],
-    class_names: Sequence[str],
+    classes: Sequence[str],
     *,
     normalize: bool = False,
     ax: plt.Axes | None = None,
@@ -35,7 +35,7 @@ def plot_confusion(
     import seaborn as sns
 
     confusion = np.asarray(confusion)
-    k = len(class_names)
+    k = len(classes)
     if confusion.shape != (k, k):
         raise InvalidInputError(
             f"confusion must be {k}x{k} for {k} class names, got shape {confusion.shape}."
@@ -50,8 +50,8 @@ def plot_confusion(
         vmin=0,
         vmax=1 if normalize else None,
         square=True,
-        xticklabels=class_names,
-        yticklabels=class_names,
+        xticklabels=classes,
+        yticklabels=classes,
         cbar_kws={"label": "share of the true class" if normalize else "images"},
         annot_kws={"fontsize": "small"},
         ax=ax,

@@ -25,23 +25,23 @@ def draw_detections(
     image: np.ndarray,
     faces: Sequence[Face] | np.ndarray,
     *,
-    color: str = "lime",
+    box_color: str = "lime",
     linewidth: float = 1.5,
     landmarks: bool = True,
     title: str | None = None,
-    bgr: bool = True,
+    color_order: str = "bgr",
 ) -> plt.Axes:
-    """Show ``image`` (BGR by default, or gray) on ``ax`` with the boxes of ``faces``.
+    """Show ``image`` (``color_order`` "bgr" by default, "rgb", or gray) on ``ax`` with boxes.
 
     ``faces`` is a list of :class:`Face` or an ``(N, >=4)`` array of ``x, y, w, h`` rows.
     """
     if image.ndim == 2:
         ax.imshow(image, cmap="gray", vmin=0, vmax=255)
     else:
-        ax.imshow(cv2.cvtColor(image, cv2.COLOR_BGR2RGB) if bgr else image)
+        ax.imshow(cv2.cvtColor(image, cv2.COLOR_BGR2RGB) if color_order == "bgr" else image)
     boxes, marks = _rows(faces)
     for (x, y, w, h), points in zip(boxes, marks, strict=True):
-        ax.add_patch(Rectangle((x, y), w, h, fill=False, edgecolor=color, linewidth=linewidth))
+        ax.add_patch(Rectangle((x, y), w, h, fill=False, edgecolor=box_color, linewidth=linewidth))
         if landmarks and points is not None:
             ax.plot(points[:, 0], points[:, 1], ".", color="yellow", markersize=1.5)
     ax.set_xticks([])

@@ -42,8 +42,8 @@ class FerPipeline:
                 "The fer package is not installed: pip install --no-deps fer==25.10.3"
             ) from None
 
-    def __call__(self, image, color: str = "bgr") -> list[FaceEmotion]:
-        bgr = as_bgr(image, color)
+    def __call__(self, image, color_order: str = "bgr") -> list[FaceEmotion]:
+        bgr = as_bgr(image, color_order)
         with _quiet():
             found = self._fer.detect_emotions(bgr)
         faces = []

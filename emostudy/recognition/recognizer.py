@@ -157,9 +157,9 @@ class EmotionRecognizer:
         )
 
     # -- stages ---------------------------------------------------------------------------------
-    def detect(self, image: Any, color: str = "bgr") -> list:
+    def detect(self, image: Any, color_order: str = "bgr") -> list:
         """Faces in ``image`` (path or array) scoring at least :attr:`min_score`, best first."""
-        faces = self.detector.detect(image, color)
+        faces = self.detector.detect(image, color_order)
         if self.min_score is not None:
             faces = [face for face in faces if face.score >= self.min_score]
         return faces
@@ -178,13 +178,13 @@ class EmotionRecognizer:
         return softmax(predict_logits(self.engine, x, batch_size=step, tta=tta))
 
     # -- the whole pipeline ---------------------------------------------------------------------
-    def recognize(self, image: Any, color: str = "bgr") -> Recognition:
+    def recognize(self, image: Any, color_order: str = "bgr") -> Recognition:
         """Detect, crop and classify every face of one image.
 
         Parameters
         ----------
         image
-            A file path, or a uint8 BGR (default), RGB (``color="rgb"``) or grayscale array.
+            A file path, or a uint8 BGR (default), RGB (``color_order="rgb"``) or grayscale array.
 
         Returns
         -------
@@ -193,7 +193,7 @@ class EmotionRecognizer:
         """
         source = str(image) if isinstance(image, str | os.PathLike) else None
         start = time.perf_counter()
-        bgr = as_bgr(image, color)
+        bgr = as_bgr(image, color_order)
         faces = self.detect(bgr)
         detected = time.perf_counter()
         crops = crop_faces(to_gray(bgr), faces, spec=self.crop)

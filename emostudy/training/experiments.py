@@ -126,7 +126,7 @@ def run_variants(
     train_eval_size: int | None = 2000,
     val_crossentropy: bool = False,
     n_boot: int = 1000,
-    ci_level: float = 0.95,
+    confidence: float = 0.95,
     seed: int = 0,
     log: Callable[[str], None] | None = print,
     out_dir: str | os.PathLike | None = None,
@@ -147,7 +147,7 @@ def run_variants(
     val_crossentropy
         Also log the validation cross-entropy without penalty terms after every epoch (history
         column ``val_crossentropy``; costs one more pass over ``val_data`` per epoch).
-    n_boot, ci_level, seed
+    n_boot, confidence, seed
         Percentile-bootstrap interval of the validation accuracy
         (:func:`emostudy.evaluation.bootstrap_ci`).
     log
@@ -215,7 +215,7 @@ def run_variants(
         val_accuracy = float(np.mean(predicted == y_val))
         train_accuracy = accuracy_of(run.model, xs, ys)
         low, high = bootstrap_ci(
-            y_val, predicted, "accuracy", n_boot=n_boot, level=ci_level, seed=seed
+            y_val, predicted, "accuracy", n_boot=n_boot, confidence=confidence, seed=seed
         )
         rows.append(
             {
@@ -290,14 +290,16 @@ def paired_tests(
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
 
 
-def describe_paired_tests(tests: pd.DataFrame, alpha: float = 0.05) -> str:
+def describe_paired_tests(tests: pd.DataFrame, *, confidence: float = 0.95) -> str:
     """One sentence per row of :func:`paired_tests`, joined by ``"; "``.
 
-    A row whose ``p_value`` is at least ``alpha`` reads "no detectable difference"; otherwise
-    "better" or "worse" by the sign of ``change``. Changes are printed in percentage points.
+    A row whose ``p_value`` is at least ``1 - confidence`` (the test's significance level)
+    reads "no detectable difference"; otherwise "better" or "worse" by the sign of ``change``.
+    Changes are printed in percentage points.
     """
-    if not 0 < alpha < 1:
-        raise InvalidInputError(f"alpha must be between 0 and 1, got {alpha}.")
+    if not 0 < confidence < 1:
+        raise InvalidInputError(f"confidence must be between 0 and 1, got {confidence}.")
+    alpha = 1.0 - confidence
     parts = []
     for name, row in tests.iterrows():
         change, p_value = row["change"], row["p_value"]

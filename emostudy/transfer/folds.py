@@ -42,13 +42,13 @@ def make_folds(
     list of (train_positions, test_positions)
         ``n_splits`` pairs of sorted int64 position arrays; every image is tested exactly once.
     """
-    counts = np.bincount(faceset.labels, minlength=len(faceset.class_names))
+    counts = np.bincount(faceset.labels, minlength=len(faceset.classes))
     present = counts[counts > 0]
     if len(present) == 0:
         raise InvalidInputError(f"{faceset.name} has no images to split into folds.")
     smallest = int(present.min())
     if n_splits < 2 or n_splits > smallest:
-        name = faceset.class_names[int(np.flatnonzero(counts == smallest)[0])]
+        name = faceset.classes[int(np.flatnonzero(counts == smallest)[0])]
         raise InvalidInputError(
             f"n_splits={n_splits} cannot stratify {faceset.name}: its smallest class "
             f"({name}) has {smallest} images, so choose 2 <= n_splits <= {smallest}."
