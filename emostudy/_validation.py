@@ -177,13 +177,33 @@ def check_boxes(name: str, boxes: Any, *, columns: int = 4) -> np.ndarray:
 
 
 def check_path(name: str, value: Any) -> Path:
-    """``value`` as a :class:`Path` (``~`` expanded), refusing anything but ``str`` and PathLike."""
+    """``value`` as a :class:`Path` (``~`` expanded), refusing anything but ``str`` and PathLike.
+
+    An empty string, a URL (emostudy reads local files only) and ``~user`` for a user this
+    machine does not know are refused with a message that names the fix.
+    """
     if not isinstance(value, str | os.PathLike):
         raise InvalidInputError(
             f"{name} must be a folder or file path (str or pathlib.Path), got "
             f"{_shown(value)} ({type(value).__name__})."
         )
-    return Path(value).expanduser()
+    text = os.fspath(value)
+    if isinstance(text, str) and text.strip() == "":
+        raise InvalidInputError(
+            f"{name} is an empty string; give a file or folder path ('.' for this folder)."
+        )
+    if isinstance(text, str) and "://" in text:
+        raise InvalidInputError(
+            f"{name} {text!r} is a URL; emostudy reads local files only (no network at run "
+            "time). Download the file first, then pass its path."
+        )
+    try:
+        return Path(value).expanduser()
+    except RuntimeError:  # "~nosuchuser/..."
+        raise InvalidInputError(
+            f"{name} {text!r} starts with '~' but names no user of this machine; write the "
+            "path out in full."
+        ) from None
 
 
 def check_existing_file(path: Any, what: str = "file") -> Path:

@@ -21,6 +21,10 @@ class DataLayoutError(EmostudyError, ValueError):
     """A data set is present but its folders, file names or columns are not the expected ones."""
 
 
+class FileAccessError(EmostudyError, PermissionError):
+    """A file or folder exists but this user may not read it (its permissions)."""
+
+
 class CorruptImageError(EmostudyError, ValueError):
     """An image file cannot be decoded (truncated, not an image, unsupported format)."""
 
@@ -42,6 +46,7 @@ __all__ = [
     "DataNotFoundError",
     "DataLayoutError",
     "CorruptImageError",
+    "FileAccessError",
     "ModelNotFoundError",
     "InvalidInputError",
     "SettingsError",

@@ -11,24 +11,36 @@ from emostudy._validation import check_boxes, check_int, check_number, check_pro
 from emostudy.errors import InvalidInputError
 
 
-def box_iou(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
+def box_iou(boxes_a: np.ndarray, boxes_b: np.ndarray, *, plus_one: bool = False) -> np.ndarray:
     """Pairwise intersection over union of ``(N, 4)`` and ``(M, 4)`` boxes given as ``x, y, w, h``.
 
-    Returns an ``(N, M)`` array; boxes of zero area have IoU 0 with everything. A single flat box
-    ``(4,)`` counts as ``(1, 4)``; any other shape, such as ``(2, 6)`` rows with extra columns, is
-    refused rather than reshaped.
+    Parameters
+    ----------
+    boxes_a, boxes_b
+        Boxes in pixels. A single flat box ``(4,)`` counts as ``(1, 4)``; any other shape, such
+        as ``(2, 6)`` rows with extra columns, is refused rather than reshaped.
+    plus_one
+        The WIDER FACE evaluation's pixel convention: a box spans pixels ``x .. x + w``
+        inclusive, so its width is ``w + 1``. ``False`` (default): continuous boxes of width ``w``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, M)`` IoU values in [0, 1]; 0 where the union is empty (boxes of zero area).
     """
     a = check_boxes("boxes_a", boxes_a)
     b = check_boxes("boxes_b", boxes_b)
-    ax1, ay1, ax2, ay2 = a[:, 0], a[:, 1], a[:, 0] + a[:, 2], a[:, 1] + a[:, 3]
-    bx1, by1, bx2, by2 = b[:, 0], b[:, 1], b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]
-    iw = np.clip(np.minimum(ax2[:, None], bx2[None]) - np.maximum(ax1[:, None], bx1[None]), 0, None)
-    ih = np.clip(np.minimum(ay2[:, None], by2[None]) - np.maximum(ay1[:, None], by1[None]), 0, None)
-    inter = iw * ih
-    union = (a[:, 2] * a[:, 3])[:, None] + (b[:, 2] * b[:, 3])[None] - inter
+    one = 1.0 if plus_one else 0.0
+    ax2, ay2 = a[:, 0] + a[:, 2], a[:, 1] + a[:, 3]
+    bx2, by2 = b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]
+    iw = np.minimum(ax2[:, None], bx2[None]) - np.maximum(a[:, 0][:, None], b[:, 0][None]) + one
+    ih = np.minimum(ay2[:, None], by2[None]) - np.maximum(a[:, 1][:, None], b[:, 1][None]) + one
+    inter = np.clip(iw, 0, None) * np.clip(ih, 0, None)
+    area_a = (a[:, 2] + one) * (a[:, 3] + one)
+    area_b = (b[:, 2] + one) * (b[:, 3] + one)
+    union = area_a[:, None] + area_b[None] - inter
     with np.errstate(invalid="ignore", divide="ignore"):
-        iou = np.where(union > 0, inter / union, 0.0)
-    return iou
+        return np.where(union > 0, inter / union, 0.0)
 
 
 def nms(

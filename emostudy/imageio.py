@@ -3,34 +3,82 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
-from emostudy.errors import CorruptImageError, DataNotFoundError, InvalidInputError
+from emostudy._validation import check_path
+from emostudy.errors import (
+    CorruptImageError,
+    DataNotFoundError,
+    FileAccessError,
+    InvalidInputError,
+)
 
 #: Colour orders an image array may come in (the ``color_order`` of every reader).
 COLORS = ("bgr", "rgb", "gray")
 
 
-def read_image(path: str | os.PathLike) -> np.ndarray:
-    """Read an image file as a BGR ``uint8`` array (clear errors for missing or broken files)."""
-    path = Path(path).expanduser()
+def read_image(
+    path: str | os.PathLike, *, color_order: str = "bgr", hint: str | None = None
+) -> np.ndarray:
+    """Read an image file as a ``uint8`` array; the one image decoder of emostudy.
+
+    Parameters
+    ----------
+    path
+        A local image file (JPEG, PNG, BMP, TIFF, WebP...).
+    color_order
+        ``"bgr"``: an ``(H, W, 3)`` array in OpenCV's order (colour files; gray files are
+        expanded); ``"gray"``: an ``(H, W)`` array (colour files are converted).
+    hint
+        A sentence added to the message when the file cannot be decoded (e.g. "Re-download the
+        data set.").
+
+    Raises
+    ------
+    InvalidInputError
+        ``path`` is not a path, is a folder, or a URL.
+    DataNotFoundError
+        The file does not exist.
+    FileAccessError
+        The file exists but this user may not read it.
+    CorruptImageError
+        The file is empty, truncated, not an image, or larger than OpenCV agrees to decode.
+    """
+    if color_order not in ("bgr", "gray"):
+        raise InvalidInputError(f"color_order must be 'bgr' or 'gray', got {color_order!r}.")
+    path = check_path("path", path)
     if path.is_dir():
         raise InvalidInputError(
-            f"{path} is a folder, not an image file. Pass the path of one image inside it (or "
-            "a list of paths to detect_all)."
+            f"{path} is a folder, not an image file. Pass the path of one image inside it."
         )
-    if not path.is_file():
-        raise DataNotFoundError(f"Image file not found: {path}. Check the path.")
-    buffer = np.fromfile(path, dtype=np.uint8)
-    image = cv2.imdecode(buffer, cv2.IMREAD_COLOR) if buffer.size else None
+    try:
+        buffer = np.fromfile(path, dtype=np.uint8)
+    except FileNotFoundError:
+        raise DataNotFoundError(f"Image file not found: {path}. Check the path.") from None
+    except PermissionError:
+        raise FileAccessError(
+            f"Cannot read image file {path}: permission denied. Make it readable (chmod u+r) or "
+            "run as a user who may read it."
+        ) from None
+    except OSError as error:
+        raise CorruptImageError(f"Cannot read image file {path}: {error}.") from None
+    flag = cv2.IMREAD_COLOR if color_order == "bgr" else cv2.IMREAD_GRAYSCALE
+    image, refused = None, ""
+    if buffer.size:
+        try:
+            image = cv2.imdecode(buffer, flag)
+        except cv2.error:
+            refused = (
+                " OpenCV refused to decode it: its header claims more pixels than OpenCV's "
+                "limit (CV_IO_MAX_IMAGE_PIXELS, 2**30)."
+            )
     if image is None:
         raise CorruptImageError(
-            f"Cannot decode image file {path} ({buffer.size} bytes): it is empty, truncated or not "
-            "an image (JPEG, PNG, BMP...)."
+            f"Cannot decode image file {path} ({buffer.size} bytes): it is empty, truncated or "
+            f"not an image (JPEG, PNG, BMP...).{refused}" + (f" {hint}" if hint else "")
         )
     return image
 

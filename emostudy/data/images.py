@@ -6,20 +6,19 @@ import os
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
-import cv2
 import numpy as np
 from tqdm import tqdm
 
 from emostudy._quiet import quiet_unless
-from emostudy._validation import check_path
 from emostudy.data.classes import FACE_SIZE
 from emostudy.errors import (
     CorruptImageError,
     DataLayoutError,
     DataNotFoundError,
-    InvalidInputError,
 )
+from emostudy.imageio import read_image
 
 #: File name extensions read as images (lower case).
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
@@ -50,34 +49,13 @@ def read_gray(path: str | os.PathLike) -> np.ndarray:
     DataLayoutError
         If the image is not 48x48 pixels.
     """
-    path = check_path("path", path)
-    if path.is_dir():
-        raise InvalidInputError(
-            f"{path} is a folder, not an image file. Pass the path of one image inside it."
-        )
-    try:
-        buffer = np.fromfile(path, dtype=np.uint8)
-    except FileNotFoundError:
-        raise DataNotFoundError(f"Image file not found: {path}. Check the path.") from None
-    except OSError as error:
-        raise CorruptImageError(f"Cannot read image file {path}: {error}.") from None
-    image = None
-    if buffer.size:
-        try:
-            image = cv2.imdecode(buffer, cv2.IMREAD_GRAYSCALE)
-        except cv2.error:
-            image = None
-    if image is None:
-        raise CorruptImageError(
-            f"Cannot decode image file {path} ({buffer.size} bytes): it is empty, truncated or not "
-            "an image. Re-download the data set."
-        )
+    image = read_image(path, color_order="gray", hint="Re-download the data set.")
     if image.shape != (FACE_SIZE, FACE_SIZE):
         height, width = image.shape
         raise DataLayoutError(
-            f"Image {path} is {width}x{height} pixels; images must be {FACE_SIZE}x{FACE_SIZE} "
-            f"grayscale faces. Resize them first (for example with cv2.resize(image, "
-            f"({FACE_SIZE}, {FACE_SIZE}), interpolation=cv2.INTER_AREA))."
+            f"Image {Path(path)} is {width}x{height} pixels; images must be "
+            f"{FACE_SIZE}x{FACE_SIZE} grayscale faces. Resize them first (for example with "
+            f"cv2.resize(image, ({FACE_SIZE}, {FACE_SIZE}), interpolation=cv2.INTER_AREA))."
         )
     return image
 

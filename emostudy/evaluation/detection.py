@@ -37,6 +37,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from emostudy.errors import InvalidInputError
+from emostudy.geometry import box_iou
 
 
 def _boxes(boxes: ArrayLike, name: str) -> np.ndarray:
@@ -55,7 +56,7 @@ def _boxes(boxes: ArrayLike, name: str) -> np.ndarray:
 
 
 def iou_matrix(boxes_a: ArrayLike, boxes_b: ArrayLike, *, plus_one: bool = False) -> np.ndarray:
-    """Pairwise intersection over union of ``(N, 4)`` and ``(M, 4)`` ``x, y, w, h`` boxes.
+    """Pairwise IoU (:func:`emostudy.geometry.box_iou`) of boxes, detector rows ``(N, 5)`` included.
 
     Parameters
     ----------
@@ -69,17 +70,7 @@ def iou_matrix(boxes_a: ArrayLike, boxes_b: ArrayLike, *, plus_one: bool = False
         ``(N, M)`` IoU values in [0, 1]; 0 where the union is empty.
     """
     a, b = _boxes(boxes_a, "boxes_a"), _boxes(boxes_b, "boxes_b")
-    one = 1.0 if plus_one else 0.0
-    ax2, ay2 = a[:, 0] + a[:, 2], a[:, 1] + a[:, 3]
-    bx2, by2 = b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]
-    iw = np.minimum(ax2[:, None], bx2[None]) - np.maximum(a[:, 0][:, None], b[:, 0][None]) + one
-    ih = np.minimum(ay2[:, None], by2[None]) - np.maximum(a[:, 1][:, None], b[:, 1][None]) + one
-    inter = np.clip(iw, 0, None) * np.clip(ih, 0, None)
-    area_a = (a[:, 2] + one) * (a[:, 3] + one)
-    area_b = (b[:, 2] + one) * (b[:, 3] + one)
-    union = area_a[:, None] + area_b[None] - inter
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(union > 0, inter / union, 0.0)
+    return box_iou(a, b, plus_one=plus_one)
 
 
 #: Outcome codes of a detection in :class:`ImageMatch`.
