@@ -113,6 +113,30 @@ def test_export_writes_onnx_with_measured_parity(capsys, tmp_path):
     assert "max |logit diff|" in out and ": ok" in out
 
 
+def test_export_after_a_plain_install_writes_both_formats(capsys, tmp_path, monkeypatch):
+    # A plain `pip install .` has no tf2onnx: the shipped ONNX export is copied (its parity is
+    # measured all the same), and the TFLite file is converted as usual.
+    monkeypatch.setitem(sys.modules, "tf2onnx", None)
+    code, out, err = run(capsys, "export", "-o", tmp_path)
+    assert code == 0, err
+    for suffix in ("onnx", "tflite"):
+        assert (tmp_path / f"{DEFAULT_EMOTION_MODEL}.{suffix}").is_file()
+    assert "the shipped export; tf2onnx is not installed" in out
+    assert out.count(": ok") == 2
+
+
+def test_export_of_a_keras_file_without_tf2onnx_still_writes_tflite(capsys, tmp_path, monkeypatch):
+    from emostudy.models import model_path
+
+    monkeypatch.setitem(sys.modules, "tf2onnx", None)
+    source = tmp_path / "mine.keras"
+    source.write_bytes(model_path(DEFAULT_EMOTION_MODEL).read_bytes())
+    code, out, err = run(capsys, "export", "--model", str(source), "-o", tmp_path / "out")
+    assert code == EXIT_ERROR
+    assert "onnx: ONNX export needs tf2onnx" in err and "The other formats were written" in err
+    assert (tmp_path / "out" / "mine.tflite").is_file() and ": ok" in out
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [

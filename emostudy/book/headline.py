@@ -18,6 +18,7 @@ import os
 import time
 from pathlib import Path
 
+from emostudy._quiet import import_keras
 from emostudy.training.config import TrainConfig
 from emostudy.training.recipes import HEADLINE, HEADLINE_V3, HEADLINE_V4, Recipe
 
@@ -54,7 +55,7 @@ def train_headline(
     cluster). ``strategy`` is a ``tf.distribute`` strategy
     (:func:`emostudy.training.multiworker_strategy` on a ``TF_CONFIG`` cluster).
     """
-    import keras
+    keras = import_keras()
 
     from emostudy.data.profiles import load_fer2013_for
     from emostudy.data.protocol import fer2013_protocol
@@ -169,7 +170,7 @@ def package_headline(
     import dataclasses
     import shutil
 
-    import keras
+    keras = import_keras()
 
     from emostudy.book.results import record_privatetest
     from emostudy.data.protocol import load_fer2013_protocol

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from emostudy._quiet import import_keras
 from emostudy.data.classes import FACE_SIZE
 from emostudy.errors import InvalidInputError
 
@@ -18,7 +19,7 @@ FACE_SHAPE = (FACE_SIZE, FACE_SIZE, 1)
 
 
 def _regularizer(l2: float):
-    import keras
+    keras = import_keras()
 
     return keras.regularizers.L2(l2) if l2 else None
 
@@ -39,7 +40,7 @@ def build_mlp(
     ``dropout`` (fraction of units dropped) and ``batch_norm`` apply after every hidden layer,
     ``l2`` (weight-decay coefficient) to every kernel.
     """
-    import keras
+    keras = import_keras()
     from keras import layers
 
     inputs = keras.Input(tuple(input_shape))
@@ -85,7 +86,7 @@ def build_cnn(
     :class:`~emostudy.models.layers.RandomFaceCrop`: a random ``input_crop``-pixel window of each
     face in training, the centre window at inference.
     """
-    import keras
+    keras = import_keras()
     from keras import layers
 
     inputs = keras.Input(tuple(input_shape))
@@ -124,7 +125,7 @@ def build_cnn(
 
 
 def _conv_norm(fused: bool):
-    import keras
+    keras = import_keras()
 
     if fused:
         from emostudy.models.layers import FusedBatchNormalization

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from emostudy._quiet import import_keras
+
 
 def macs_per_image(model) -> int:
     """Multiply-accumulate operations (MACs) of one forward pass of ``model`` on one image.
@@ -14,7 +16,7 @@ def macs_per_image(model) -> int:
     operations per value) are left out. A FLOP count is about twice the MACs. Layers must have
     known output shapes (a model built on a fixed input size).
     """
-    import keras
+    keras = import_keras()
 
     total = 0
     for layer in _layers(model):
@@ -33,7 +35,7 @@ def macs_per_image(model) -> int:
 
 
 def _layers(model):
-    import keras
+    keras = import_keras()
 
     for layer in model.layers:
         if isinstance(layer, keras.Model):

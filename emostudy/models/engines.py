@@ -13,13 +13,15 @@ them and checks their outputs against each other):
 ``tflite``      a TFLite interpreter on the model converted by TensorFlow's converter
 ==============  ===========================================================================
 
-The package ships the default model exported to ONNX (``recognition/weights``), so the recognizer
-runs on ONNX Runtime without importing TensorFlow at all. The ONNX file records the SHA-256 of the
-``.keras`` file it was exported from; :func:`shipped_onnx_path` refuses a stale export.
+The package ships the default model exported to ONNX (``models/weights``, beside the Keras
+files), so the recognizer runs on ONNX Runtime without importing TensorFlow at all. The ONNX file
+records the SHA-256 of the ``.keras`` file it was exported from; :func:`shipped_onnx_path`
+refuses a stale export.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from functools import cache
@@ -29,6 +31,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from emostudy._quiet import import_keras, import_tensorflow, native_stderr_silenced
 from emostudy.errors import InvalidInputError, ModelNotFoundError
 
 #: Engine names, fastest first as measured in chapter 12 (the order ``"auto"`` tries).
@@ -60,7 +63,7 @@ class KerasEngine:
         self.name = mode
         self._function = None
         if mode == "compiled":
-            import tensorflow as tf
+            tf = import_tensorflow()
 
             self._function = tf.function(
                 lambda faces: model(faces, training=False), reduce_retracing=True
@@ -136,7 +139,7 @@ class TFLiteEngine:
     def __init__(self, path: str | os.PathLike, *, threads: int = 2) -> None:
         import warnings
 
-        import tensorflow as tf
+        tf = import_tensorflow()
 
         path = Path(path)
         if not path.is_file():
@@ -155,12 +158,14 @@ class TFLiteEngine:
         if n == 0:
             shape = self._interpreter.get_output_details()[0]["shape"]
             return np.zeros((0, int(shape[-1])), dtype=np.float32)
-        if self._batch != n:
-            self._interpreter.resize_tensor_input(self._input, [n, *x.shape[1:]])
-            self._interpreter.allocate_tensors()
-            self._batch = n
-        self._interpreter.set_tensor(self._input, np.ascontiguousarray(x, np.float32))
-        self._interpreter.invoke()
+        # The first allocation prints TFLite's "Created ... XNNPACK delegate" notice on fd 2.
+        with native_stderr_silenced() if self._batch is None else contextlib.nullcontext():
+            if self._batch != n:
+                self._interpreter.resize_tensor_input(self._input, [n, *x.shape[1:]])
+                self._interpreter.allocate_tensors()
+                self._batch = n
+            self._interpreter.set_tensor(self._input, np.ascontiguousarray(x, np.float32))
+            self._interpreter.invoke()
         return self._interpreter.get_tensor(self._output).copy()
 
 
@@ -175,7 +180,7 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 def shipped_onnx_dir() -> Path:
     """Folder of the ONNX exports shipped with the package."""
-    return Path(str(resources.files("emostudy.recognition") / "weights"))
+    return Path(str(resources.files("emostudy.models") / "weights"))
 
 
 @cache
@@ -264,7 +269,7 @@ def load_keras_file(path: str) -> Any:
     """Load a ``.keras`` model file (the book's custom layers registered), or say it is missing."""
     if not Path(path).is_file():
         raise ModelNotFoundError(f"Keras model file not found: {path}.")
-    import keras
+    keras = import_keras()
 
     import emostudy.models.layers  # noqa: F401  (registers the custom layers for loading)
 

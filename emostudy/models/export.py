@@ -8,14 +8,13 @@ same faces, so that every export is shipped with its measured difference.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from emostudy._quiet import import_tensorflow, python_output_silenced
 from emostudy.data.classes import FACE_SIZE
 from emostudy.errors import InvalidInputError, ModelNotFoundError
 from emostudy.models.engines import (
@@ -60,7 +59,7 @@ def export_onnx(
             "ONNX export needs tf2onnx and onnx: pip install tf2onnx onnx (TFLite export works "
             "without them: --format tflite)."
         ) from None
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,11 +77,11 @@ def export_onnx(
 
 def export_tflite(model: Any, path: str | os.PathLike) -> Path:
     """Write a Keras emotion model as a float32 TFLite file (TensorFlow's converter)."""
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.redirect_stdout(io.StringIO()):  # the converter prints its saved signature
+    with python_output_silenced():  # the converter prints its saved signature and "Assets"
         converter = tf.lite.TFLiteConverter.from_keras_model(model)
         flatbuffer = converter.convert()
     path.write_bytes(flatbuffer)

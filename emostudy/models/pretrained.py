@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from emostudy._quiet import import_keras
 from emostudy._validation import check_int
 from emostudy.errors import InvalidInputError, ModelNotFoundError
 from emostudy.models.inputs import LOW_INFORMATION_STD, low_information, softmax, to_model_input
@@ -64,7 +65,7 @@ def load_emotion_model(name: str = DEFAULT_EMOTION_MODEL):
 
     The model is cached: every call with the same name returns the same object.
     """
-    import keras
+    keras = import_keras()
 
     import emostudy.models.layers  # noqa: F401  (registers the custom layers for loading)
 

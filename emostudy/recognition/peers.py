@@ -8,13 +8,9 @@ classifies them with its mini-Xception; it is the one-call pipeline most people 
 
 from __future__ import annotations
 
-import contextlib
-import io
-import logging
-import warnings
-
 import numpy as np
 
+from emostudy._quiet import python_output_silenced
 from emostudy.data.classes import FER_CLASSES
 from emostudy.errors import ModelNotFoundError
 from emostudy.imageio import as_bgr
@@ -33,7 +29,7 @@ class FerPipeline:
 
     def __init__(self) -> None:
         try:
-            with _quiet():
+            with python_output_silenced("fer"):
                 from fer.fer import FER
 
                 self._fer = FER()
@@ -44,7 +40,7 @@ class FerPipeline:
 
     def __call__(self, image, color_order: str = "bgr") -> list[FaceEmotion]:
         bgr = as_bgr(image, color_order)
-        with _quiet():
+        with python_output_silenced("fer"):
             found = self._fer.detect_emotions(bgr)
         faces = []
         for entry in found:
@@ -52,12 +48,3 @@ class FerPipeline:
             p = np.array([entry["emotions"][c] for c in FER_CLASSES], dtype=np.float64)
             faces.append(FaceEmotion(box=(x, y, w, h), score=1.0, probabilities=p))
         return faces
-
-
-@contextlib.contextmanager
-def _quiet():
-    """Silence fer's deprecation warnings and TFLite's banner while it runs."""
-    logging.getLogger("fer").setLevel(logging.ERROR)
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")
-        yield

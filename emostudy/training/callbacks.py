@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import time
 
-import keras
 import numpy as np
 from scipy.special import logsumexp
 
+from emostudy._quiet import import_keras
 from emostudy.models.inputs import predict_logits
 from emostudy.training.experiments import TRAIN_EVAL_COLUMN, VAL_CROSSENTROPY_COLUMN
+
+keras = import_keras()
 
 
 class EpochTimer(keras.callbacks.Callback):

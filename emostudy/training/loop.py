@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from emostudy._quiet import import_keras
 from emostudy.errors import InvalidInputError
 from emostudy.models.logs import read_training_log
 from emostudy.training.config import TrainConfig, TrainResult
@@ -40,13 +41,13 @@ from emostudy.training.precision import precision_policy
 
 def set_seed(seed: int) -> None:
     """Seed Python, NumPy and TensorFlow (``keras.utils.set_random_seed``)."""
-    import keras
+    keras = import_keras()
 
     keras.utils.set_random_seed(seed)
 
 
 def _optimizer(config: TrainConfig, steps_per_epoch: int):
-    import keras
+    keras = import_keras()
 
     learning_rate: Any = config.learning_rate
     if config.schedule == "cosine":
@@ -176,7 +177,7 @@ def _check_data(**data: tuple[np.ndarray, np.ndarray]) -> None:
 
 def _compiled_model(build, config: TrainConfig, *, precision: str, strategy, steps: int):
     """``build()`` inside the strategy's scope and the precision policy, compiled for training."""
-    import keras
+    keras = import_keras()
 
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
     with scope, precision_policy(precision):
@@ -225,7 +226,7 @@ def _callbacks(config: TrainConfig, folder: Path | None, precision: str, *, extr
     seconds) and before the others, so that metrics they add to the epoch's logs are seen by
     early stopping, the checkpoint and the CSV log.
     """
-    import keras
+    keras = import_keras()
 
     from emostudy.training.callbacks import EpochTimer
 
@@ -318,7 +319,7 @@ def _finished_run(out_dir, config: TrainConfig) -> TrainResult | None:
     history = read_training_log(folder / "log.csv")
     if len(history) != config.epochs:
         return None
-    import keras
+    keras = import_keras()
 
     import emostudy.models.layers  # noqa: F401  (registers the custom layers for loading)
 

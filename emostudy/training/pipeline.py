@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from emostudy._quiet import import_keras, import_tensorflow
 from emostudy.errors import InvalidInputError
 from emostudy.training.config import Augmentation
 
 
 def make_augmenter(augment: Augmentation, seed: int):
     """A Keras model of random layers implementing ``augment`` (identity at inference)."""
-    import keras
+    keras = import_keras()
 
     layers = []
     if augment.flip:
@@ -50,7 +51,7 @@ def make_dataset(
     a private one-thread pool, so that on a small CPU it takes at most one core from the training
     step.
     """
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     tensors = (x, y) if sample_weight is None else (x, y, sample_weight)
     data = tf.data.Dataset.from_tensor_slices(tensors)
@@ -66,7 +67,7 @@ def make_dataset(
 
             data = data.map(transform, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         if augment.mixup:
-            import keras
+            keras = import_keras()
 
             mixup = keras.layers.MixUp(alpha=augment.mixup, seed=seed)
 

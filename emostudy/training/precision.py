@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 
+from emostudy._quiet import import_keras
+
 
 @contextlib.contextmanager
 def precision_policy(precision: str):
     """Build under the Keras dtype policy ``precision``; restore the previous policy after."""
-    import keras
+    keras = import_keras()
 
     previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(precision)

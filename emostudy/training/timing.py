@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from emostudy import hardware
+from emostudy._quiet import import_keras
 from emostudy.errors import InvalidInputError
 from emostudy.hardware import MIXED_BFLOAT16
 
@@ -44,7 +45,7 @@ def time_training_epoch(
     :func:`has_native_bfloat16`) is refused: an emulated epoch can take tens of times longer and
     measures the emulation, not the model. Pass ``allow_emulated=True`` to time it anyway.
     """
-    import keras
+    keras = import_keras()
 
     from emostudy.training.loop import set_seed
     from emostudy.training.precision import precision_policy

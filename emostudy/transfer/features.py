@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from emostudy._quiet import import_keras
 from emostudy.errors import InvalidInputError
 from emostudy.models.inputs import to_model_input
 
@@ -49,7 +50,7 @@ def network_features(
     dict
         ``{layer: float32 array (N, d_layer)}`` in the order of ``layers``.
     """
-    import keras
+    keras = import_keras()
 
     from emostudy.models.pretrained import load_emotion_model
 

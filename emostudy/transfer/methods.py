@@ -22,6 +22,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
 
+from emostudy._quiet import import_keras, tensorflow_warnings_silenced
 from emostudy.errors import InvalidInputError
 from emostudy.models.inputs import predict_logits, softmax, to_model_input
 from emostudy.training.config import Augmentation
@@ -37,21 +38,6 @@ def _one_blas_thread():
 
     with threadpool_limits(limits=1, user_api="blas"):
         yield
-
-
-@contextlib.contextmanager
-def _quiet_retracing():
-    """Hide TensorFlow's "triggered tf.function retracing" warnings: every fold builds a new
-    model, so its functions are traced anew by design."""
-    import tensorflow as tf
-
-    logger = tf.get_logger()
-    level = logger.level
-    logger.setLevel("ERROR")
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 def _full_proba(proba: np.ndarray, classes_: np.ndarray, n_classes: int) -> np.ndarray:
@@ -146,7 +132,7 @@ class InnerSelected:
 
 
 def _fit_stage(model, x, y, *, epochs, learning_rate, batch_size, augment, seed, label_smoothing):
-    import keras
+    keras = import_keras()
 
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
@@ -163,7 +149,7 @@ def _fit_stage(model, x, y, *, epochs, learning_rate, batch_size, augment, seed,
         augment=augment,
         seed=seed,
     )
-    with _quiet_retracing():
+    with tensorflow_warnings_silenced():
         model.fit(data, epochs=epochs, verbose=0, shuffle=False)  # make_dataset shuffles
 
 
@@ -270,7 +256,7 @@ class FineTuned:
 
     def build(self):
         """A fresh copy of the base network up to ``feature_layer``, plus dropout and a head."""
-        import keras
+        keras = import_keras()
 
         from emostudy.models.pretrained import load_emotion_model
 
