@@ -13,6 +13,7 @@ from pathlib import Path
 
 import platformdirs
 
+from emostudy._validation import check_path
 from emostudy.errors import DataNotFoundError, SettingsError
 
 DATA_ENV = "EMOSTUDY_DATA"
@@ -50,22 +51,48 @@ def data_dir() -> Path:
     return (root / "data") if root is not None else Path("data").resolve()
 
 
-def dataset_path(name: str) -> Path:
-    """Path of one data set inside :func:`data_dir`, raising a clear error when it is absent.
+#: How each data set is named in messages.
+DATA_TITLES = {
+    "fer2013": "FER-2013",
+    "ferplus": "The FER+ votes",
+    "ckplus": "CK+",
+    "wider_face_val": "WIDER FACE validation data",
+    "photos": "The photo folder",
+}
+
+
+def dataset_path(name: str, path: str | os.PathLike | None = None, *, folder: bool = False) -> Path:
+    """Where data set ``name`` is: the one resolver of data-set paths, with clear errors.
 
     Parameters
     ----------
     name
         Folder name of the data set, one of :data:`DATA_SOURCES` (``"fer2013"``, ``"ckplus"``, ...).
+    path
+        A folder (or file) the caller chose instead; ``None``: ``<data_dir()>/<name>``.
+    folder
+        Require a folder (a data set given as a single file is refused).
+
+    Raises
+    ------
+    DataNotFoundError
+        When nothing is there, naming where to get the data set.
     """
-    path = data_dir() / name
-    if not path.exists():
-        source = DATA_SOURCES.get(name, "its publisher")
-        raise DataNotFoundError(
-            f"Data set '{name}' not found at {path}. Get it from {source}, then put it there or "
-            f"point the {DATA_ENV} environment variable at the folder that contains '{name}/'."
-        )
-    return path
+    source = DATA_SOURCES.get(name, "its publisher")
+    if path is None:
+        resolved = data_dir() / name
+        if not resolved.exists():
+            raise DataNotFoundError(
+                f"Data set '{name}' not found at {resolved}. Get it from {source}, then put it "
+                f"there or point the {DATA_ENV} environment variable at the folder that contains "
+                f"'{name}/'."
+            )
+        return resolved
+    resolved = check_path("path", path)
+    if not (resolved.is_dir() if folder else resolved.exists()):
+        title = DATA_TITLES.get(name, f"Data set '{name}'")
+        raise DataNotFoundError(f"{title} not found at {resolved}. Get it from {source}.")
+    return resolved
 
 
 def cache_dir() -> Path:
@@ -103,6 +130,7 @@ __all__ = [
     "DATA_ENV",
     "CACHE_ENV",
     "DATA_SOURCES",
+    "DATA_TITLES",
     "PROFILES",
     "project_root",
     "data_dir",

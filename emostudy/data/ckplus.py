@@ -8,12 +8,11 @@ import re
 import numpy as np
 import pandas as pd
 
-from emostudy._validation import check_path
 from emostudy.data.classes import CKPLUS_CLASSES
 from emostudy.data.faceset import FaceSet
 from emostudy.data.images import IMAGE_EXTENSIONS, read_many
-from emostudy.errors import DataLayoutError, DataNotFoundError
-from emostudy.settings import DATA_SOURCES, dataset_path
+from emostudy.errors import DataLayoutError
+from emostudy.settings import dataset_path
 
 NAME = "CK+"
 FILE_PATTERN = re.compile(r"^S(\d+)_(\d+)_(\d+)\.(png|jpe?g|bmp)$", re.IGNORECASE)
@@ -52,14 +51,7 @@ def load_ckplus(path: str | os.PathLike | None = None, *, progress: bool = True)
     DataLayoutError
         For an unknown class folder, a stray file, or a file name not matching the pattern.
     """
-    if path is None:
-        root = dataset_path("ckplus")
-    else:
-        root = check_path("path", path)
-        if not root.is_dir():
-            raise DataNotFoundError(
-                f"CK+ not found at {root}. Get it from {DATA_SOURCES['ckplus']}."
-            )
+    root = dataset_path("ckplus", path, folder=True)
     rows = []
     for class_dir in sorted(e for e in root.iterdir() if not e.name.startswith(".")):
         if not class_dir.is_dir():

@@ -25,13 +25,12 @@ import pandas as pd
 from tqdm import tqdm
 
 from emostudy._quiet import quiet_unless
-from emostudy._validation import check_path
 from emostudy.data.classes import FACE_SIZE, FER_CLASSES, FER_USAGES
 from emostudy.data.faceset import FaceSet
 from emostudy.data.images import IMAGE_EXTENSIONS, read_many
 from emostudy.data.splits import positions_per_class, sample_per_class
-from emostudy.errors import DataLayoutError, DataNotFoundError, InvalidInputError
-from emostudy.settings import DATA_SOURCES, dataset_path
+from emostudy.errors import DataLayoutError, InvalidInputError
+from emostudy.settings import dataset_path
 
 NAME = "FER-2013"
 CSV_NAME = "fer2013.csv"
@@ -106,7 +105,7 @@ def load_fer2013_sample(
         Seed of the draw.
     """
     usages = normalize_usages(usage)
-    root = _resolve(path)
+    root = dataset_path("fer2013", path)
     faceset = _load_root(root, usages, progress, per_class, seed)
     if len(faceset) == 0:
         raise DataLayoutError(
@@ -152,17 +151,6 @@ def normalize_usages(usage: str | Sequence[str] | None) -> tuple[str, ...]:
         )
     wanted = {by_lower[str(value).lower()] for value in requested}
     return tuple(name for name in FER_USAGES if name in wanted)
-
-
-def _resolve(path: str | os.PathLike | None) -> Path:
-    if path is None:
-        return dataset_path("fer2013")
-    root = check_path("path", path)
-    if not root.exists():
-        raise DataNotFoundError(
-            f"FER-2013 not found at {root}. Get it from {DATA_SOURCES['fer2013']}."
-        )
-    return root
 
 
 # ---------------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def load_fer2013_for(
     if profile == "full":
         return fer2013.load_fer2013(path)
     try:
-        root = _locate(path, "fer2013")
+        root = dataset_path("fer2013", path)
     except DataNotFoundError as error:
         _announce_stand_in("FER-2013", error)
         return make_synthetic_faces(seed=seed)
@@ -71,7 +71,7 @@ def load_ckplus_for(
     if profile == "full":
         return load_ckplus(path)
     try:
-        root = _locate(path, "ckplus")
+        root = dataset_path("ckplus", path)
     except DataNotFoundError as error:
         _announce_stand_in("CK+", error)
         return _synthetic_ckplus(seed)
@@ -86,14 +86,6 @@ def _check_profile(profile: str) -> None:
         raise InvalidInputError(
             f"Unknown profile {profile!r}; valid profiles: {', '.join(PROFILES)}."
         )
-
-
-def _locate(path: str | os.PathLike | None, name: str) -> os.PathLike:
-    if path is None:
-        return dataset_path(name)
-    if not os.path.exists(path):
-        raise DataNotFoundError(f"Data set '{name}' not found at {path}.")
-    return path
 
 
 def _announce_stand_in(name: str, error: DataNotFoundError) -> None:

@@ -25,9 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from emostudy._validation import check_path
 from emostudy.errors import DataLayoutError, DataNotFoundError, InvalidInputError
-from emostudy.settings import DATA_SOURCES, dataset_path
+from emostudy.settings import dataset_path
 
 #: The three evaluation settings of WIDER FACE, easiest first.
 WIDER_SETTINGS = ("easy", "medium", "hard")
@@ -243,15 +242,7 @@ def load_wider_face_val(
     DataLayoutError
         When a file is malformed, or the ``.mat`` boxes disagree with the text file.
     """
-    if path is None:
-        root = dataset_path("wider_face_val")
-    else:
-        root = check_path("path", path)
-        if not root.is_dir():
-            raise DataNotFoundError(
-                f"WIDER FACE validation data not found at {root}. Get it from "
-                f"{DATA_SOURCES['wider_face_val']}."
-            )
+    root = dataset_path("wider_face_val", path, folder=True)
     faces = parse_wider_gt(root / GT_FILE)
     files = faces.attrs["files"]
     absent = [f for f in files if not (root / "images" / f).is_file()]
