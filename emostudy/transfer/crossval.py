@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -24,6 +25,9 @@ import pandas as pd
 from emostudy.errors import InvalidInputError
 from emostudy.evaluation.classification import classification_metrics
 from emostudy.transfer.folds import Folds
+
+#: Progress of long cross-validations (``progress=True``), one line per fold, at INFO level.
+_LOG = logging.getLogger(__name__)
 
 Inputs = np.ndarray | dict[str, np.ndarray]
 
@@ -186,7 +190,7 @@ def cross_validate(
         with the same name, labels, folds and method settings (the ``repr`` of
         ``make_method()``): an interrupted chapter resumes, and a changed setting is re-run.
     progress
-        Print one line per finished fold.
+        Log one line per finished fold (logger ``emostudy.transfer.crossval``, level INFO).
     score_training
         Also score each fold's model on its own training side (``training_accuracy``): how well
         it fits the images it learnt from, which is what scoring on training images measures.
@@ -246,7 +250,10 @@ def cross_validate(
             training_accuracy[k] = float((fitted == labels[train]).mean())
         if progress:
             accuracy = float((predicted.argmax(axis=1) == labels[test]).mean())
-            print(f"{name}: fold {k + 1}/{len(folds)} accuracy {accuracy:.1%} ({seconds[k]:.0f} s)")
+            _LOG.info(
+                "%s: fold %d/%d accuracy %.1f%% (%.0f s)",
+                *(name, k + 1, len(folds), 100 * accuracy, seconds[k]),
+            )
     result = CVResult(
         name,
         classes,
