@@ -5,7 +5,13 @@ class names and a metadata DataFrame (one row per image).
 """
 
 from emostudy.data.ckplus import load_ckplus
-from emostudy.data.classes import CKPLUS_CLASSES, FACE_SIZE, FER_CLASSES, FER_USAGES
+from emostudy.data.classes import (
+    CKPLUS_CLASSES,
+    FACE_SIZE,
+    FER_CLASSES,
+    FER_USAGES,
+    FERPLUS_CLASSES,
+)
 from emostudy.data.faceset import FaceSet
 from emostudy.data.fer2013 import load_fer2013
 from emostudy.data.images import CorruptImageWarning, read_gray
@@ -22,6 +28,7 @@ __all__ = [
     "load_fer2013_protocol",
     "CKPLUS_CLASSES",
     "FER_CLASSES",
+    "FERPLUS_CLASSES",
     "FER_USAGES",
     "FACE_SIZE",
     "CorruptImageWarning",

@@ -21,6 +21,10 @@ CKPLUS_CLASSES: tuple[str, ...] = (
     "surprise",
 )
 
+#: The 8 FER+ emotions (chapter 8): FER-2013's 7 in :data:`FER_CLASSES` order, then contempt. A
+#: model trained on the FER+ votes outputs these (or the first 7).
+FERPLUS_CLASSES: tuple[str, ...] = (*FER_CLASSES, "contempt")
+
 #: FER-2013 usages, in protocol order: train on Training, select on PublicTest, report PrivateTest.
 FER_USAGES: tuple[str, ...] = ("Training", "PublicTest", "PrivateTest")
 

@@ -33,6 +33,7 @@ import numpy as np
 
 from emostudy._quiet import import_keras, import_tensorflow, native_stderr_silenced
 from emostudy.errors import InvalidInputError, ModelNotFoundError
+from emostudy.models.pretrained import classes_for_outputs
 
 #: Engine names, fastest first as measured in chapter 12 (the order ``"auto"`` tries).
 ENGINES = ("onnx", "compiled", "tflite", "call", "predict")
@@ -46,9 +47,12 @@ class Engine(Protocol):
     """What the recognizer needs from an engine."""
 
     name: str
+    #: Number of outputs, and the class names in output order (7 FER-2013 or 8 FER+ classes).
+    n_classes: int
+    classes: tuple[str, ...]
 
     def logits(self, x: np.ndarray) -> np.ndarray:
-        """``(N, 7)`` float32 logits for float32 input ``(N, 48, 48, 1)``."""
+        """``(N, n_classes)`` float32 logits for float32 input ``(N, 48, 48, 1)``."""
 
 
 class KerasEngine:
@@ -61,6 +65,8 @@ class KerasEngine:
             )
         self.model = model
         self.name = mode
+        self.n_classes = int(model.output_shape[-1])
+        self.classes: tuple[str, ...] = classes_for_outputs(self.n_classes)
         self._function = None
         if mode == "compiled":
             tf = import_tensorflow()
@@ -123,6 +129,7 @@ class OnnxEngine:
         self.path = path
         self._input = self._session.get_inputs()[0].name
         self.n_classes = int(self._session.get_outputs()[0].shape[-1])
+        self.classes: tuple[str, ...] = classes_for_outputs(self.n_classes)
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         """Logits ``(N, n_classes)`` float32 for model inputs ``x`` ``(N, 48, 48, 1)`` float32."""
@@ -149,6 +156,8 @@ class TFLiteEngine:
             self._interpreter = tf.lite.Interpreter(model_path=str(path), num_threads=threads)
         self._input = self._interpreter.get_input_details()[0]["index"]
         self._output = self._interpreter.get_output_details()[0]["index"]
+        self.n_classes = int(self._interpreter.get_output_details()[0]["shape"][-1])
+        self.classes: tuple[str, ...] = classes_for_outputs(self.n_classes)
         self._batch = None
         self.path = path
 

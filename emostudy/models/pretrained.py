@@ -24,6 +24,7 @@ import numpy as np
 
 from emostudy._quiet import import_keras
 from emostudy._validation import check_int
+from emostudy.data.classes import FER_CLASSES, FERPLUS_CLASSES
 from emostudy.errors import InvalidInputError, ModelNotFoundError
 from emostudy.models.inputs import LOW_INFORMATION_STD, low_information, softmax, to_model_input
 
@@ -35,6 +36,23 @@ N_CLASSES = 7
 
 class LowInformationFaceWarning(UserWarning):
     """Some faces given to :func:`predict_emotions` are blank: their predictions mean nothing."""
+
+
+def classes_for_outputs(n_outputs: int) -> tuple[str, ...]:
+    """The class names of an emotion model with ``n_outputs`` outputs and no card: FER-2013's 7
+    (:data:`~emostudy.data.FER_CLASSES`) or FER+'s 8 (:data:`~emostudy.data.FERPLUS_CLASSES`)."""
+    lists = {len(FER_CLASSES): FER_CLASSES, len(FERPLUS_CLASSES): FERPLUS_CLASSES}
+    if n_outputs not in lists:
+        raise InvalidInputError(
+            f"An emotion model must output 7 (FER-2013) or 8 (FER+) class scores, this one "
+            f"outputs {n_outputs}."
+        )
+    return lists[n_outputs]
+
+
+def model_classes(name: str = DEFAULT_EMOTION_MODEL) -> tuple[str, ...]:
+    """The class names, in output order, of shipped model ``name`` (from its card)."""
+    return tuple(model_card(name).get("classes", FER_CLASSES))
 
 
 def shipped_models() -> list[str]:

@@ -19,6 +19,7 @@ EMOTION_COLORS: dict[str, tuple[int, int, int]] = {
     "sad": (180, 119, 31),
     "surprise": (207, 190, 23),
     "neutral": (127, 127, 127),
+    "contempt": (75, 86, 140),
 }
 
 

@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 
 from emostudy._validation import check_int, check_number
-from emostudy.data.classes import FER_CLASSES
 from emostudy.detectors import create_detector
 from emostudy.detectors.base import FaceDetector
 from emostudy.errors import EmostudyError, InvalidInputError
@@ -122,7 +121,8 @@ class EmotionRecognizer:
         self.crop = crop
         self.flip_tta = bool(flip_tta)
         self.engine: Engine = create_engine(model, engine)
-        self.classes: tuple[str, ...] = FER_CLASSES
+        #: The model's class names in output order (7 FER-2013 classes, or FER+'s 8).
+        self.classes: tuple[str, ...] = self.engine.classes
         #: Images per model call (faces and their mirrors): one frame's faces fit in one call.
         self.batch_size = 64
 

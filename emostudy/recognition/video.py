@@ -20,7 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from emostudy.data.classes import FER_CLASSES
+from emostudy.data.classes import FER_CLASSES, FERPLUS_CLASSES
 from emostudy.errors import DataNotFoundError, InvalidInputError
 from emostudy.recognition.results import Recognition, faces_frame
 from emostudy.recognition.tracking import FaceTracker
@@ -184,7 +184,7 @@ def track_summary(table, *, min_frames: int = 1):
 
     if len(table) == 0:
         return pd.DataFrame(columns=["first_s", "last_s", "frames", "emotion", *FER_CLASSES])
-    classes = [c for c in FER_CLASSES if c in table.columns]
+    classes = [c for c in FERPLUS_CLASSES if c in table.columns]
     grouped = table.groupby("track")
     summary = pd.DataFrame(
         {
