@@ -1,6 +1,9 @@
 """Shared test configuration: data fixtures, quick notebook runs, an isolated model cache."""
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import matplotlib
@@ -45,3 +48,21 @@ def quick_run(tmp_path_factory):
         return done[stem]
 
     return run
+
+
+@pytest.fixture(scope="session")
+def book_site(tmp_path_factory) -> Path:
+    """The book built once per test session, as ``make book`` builds it (execution off, warnings
+    are errors), into a temporary folder; returns the folder of its HTML pages.
+
+    Any test file can use it; the build takes about a minute on two cores.
+    """
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path_factory.mktemp("book")
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root)]
+    command += ["--path-output", str(out), "--warningiserror", "--keep-going", "--quiet"]
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    print(f"book built in {time.perf_counter() - start:.0f} s into {out}")
+    return out / "_build" / "html"
