@@ -51,7 +51,7 @@ def quick_run(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def book_site(tmp_path_factory) -> Path:
+def book_site(tmp_path_factory, pytestconfig) -> Path:
     """The book built once per test session, as ``make book`` builds it (execution off, warnings
     are errors), into a temporary folder; returns the folder of its HTML pages.
 
@@ -64,5 +64,8 @@ def book_site(tmp_path_factory) -> Path:
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    print(f"book built in {time.perf_counter() - start:.0f} s into {out}")
+    message = f"book built in {time.perf_counter() - start:.0f} s into {out}"
+    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:  # shown even when output is captured
+        reporter.write_line(message)
     return out / "_build" / "html"

@@ -305,7 +305,9 @@ def test_search_finds_a_known_term(served, browser_context):
 
 @pytest.mark.book
 @NEEDS_BROWSER
-def test_screenshots_at_phone_and_desktop_width(served, browser_context, tmp_path_factory):
+def test_screenshots_at_phone_and_desktop_width(
+    served, browser_context, tmp_path_factory, pytestconfig
+):
     folder = tmp_path_factory.mktemp("screenshots")
     shots = []
     page = browser_context.new_page()
@@ -322,5 +324,7 @@ def test_screenshots_at_phone_and_desktop_width(served, browser_context, tmp_pat
             assert shot.stat().st_size > 20_000, f"{shot} looks blank"
             shots.append(str(shot))
     page.close()
-    print("screenshots:\n" + "\n".join(shots))
+    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:  # shown even when output is captured
+        reporter.write_line("screenshots: " + " ".join(shots))
     (folder / "screenshots.json").write_text(json.dumps(shots, indent=1))
