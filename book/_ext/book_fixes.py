@@ -10,9 +10,10 @@ def dedupe_scripts(
 ) -> None:
     """Drop repeated ``<script>`` entries of a page, keeping the first of each.
 
-    sphinx-thebe registers its inline configuration script twice under jupyter-book 1.x, and the
-    second copy makes the browser report ``Identifier 'THEBE_JS_URL' has already been declared``
-    on every page.
+    Under jupyter-book 1.x, sphinx-thebe's and sphinx-togglebutton's inline configuration scripts
+    reach every page twice (once with the file name ``None``, once with ``""``, so Sphinx's own
+    check does not see the repeat), and the second ``const THEBE_JS_URL`` makes the browser report
+    ``Identifier 'THEBE_JS_URL' has already been declared`` on every page.
 
     Parameters
     ----------
@@ -27,7 +28,9 @@ def dedupe_scripts(
     seen: set[str] = set()
     unique = []
     for script in scripts:
-        key = repr((getattr(script, "filename", script), getattr(script, "attributes", None)))
+        # An inline script is registered once with filename None and once with "" (same tag).
+        filename = getattr(script, "filename", script) or ""
+        key = repr((filename, getattr(script, "attributes", None)))
         if key not in seen:
             seen.add(key)
             unique.append(script)
