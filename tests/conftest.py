@@ -55,8 +55,13 @@ def book_site(tmp_path_factory, pytestconfig) -> Path:
     """The book built once per test session, as ``make book`` builds it (execution off, warnings
     are errors), into a temporary folder; returns the folder of its HTML pages.
 
-    Any test file can use it; the build takes about a minute on two cores.
+    Any test file can use it; the build takes about a minute on two cores. To test a site that is
+    already built (for example by ``make book``), point ``EMOSTUDY_BOOK_HTML`` at its HTML folder.
     """
+    prebuilt = os.environ.get("EMOSTUDY_BOOK_HTML")
+    if prebuilt:
+        assert (Path(prebuilt) / "index.html").is_file(), f"no built book in {prebuilt}"
+        return Path(prebuilt)
     root = Path(__file__).resolve().parents[1]
     out = tmp_path_factory.mktemp("book")
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root)]
