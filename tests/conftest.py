@@ -50,6 +50,16 @@ def quick_run(tmp_path_factory):
     return run
 
 
+def show_uncaptured(pytestconfig, message: str) -> None:
+    """Print ``message`` on the terminal even while pytest captures the output."""
+    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+    if capture is None:
+        print(message)
+        return
+    with capture.global_and_fixture_disabled():
+        print(message, flush=True)
+
+
 @pytest.fixture(scope="session")
 def book_site(tmp_path_factory, pytestconfig) -> Path:
     """The book built once per test session, as ``make book`` builds it (execution off, warnings
@@ -70,7 +80,5 @@ def book_site(tmp_path_factory, pytestconfig) -> Path:
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     message = f"book built in {time.perf_counter() - start:.0f} s into {out}"
-    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:  # shown even when output is captured
-        reporter.write_line(message)
+    show_uncaptured(pytestconfig, message)
     return out / "_build" / "html"

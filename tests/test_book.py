@@ -19,6 +19,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from tests.conftest import show_uncaptured
+
 ROOT = Path(__file__).resolve().parents[1]
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 NEEDS_BROWSER = pytest.mark.skipif(
@@ -324,7 +326,5 @@ def test_screenshots_at_phone_and_desktop_width(
             assert shot.stat().st_size > 20_000, f"{shot} looks blank"
             shots.append(str(shot))
     page.close()
-    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:  # shown even when output is captured
-        reporter.write_line("screenshots: " + " ".join(shots))
+    show_uncaptured(pytestconfig, "screenshots: " + " ".join(shots))
     (folder / "screenshots.json").write_text(json.dumps(shots, indent=1))
