@@ -54,6 +54,7 @@ test: lint  ## unit tests, quick-profile runs of every notebook, and a book buil
 
 results: $(STAMP)  ## re-execute notebooks in their full profile, in place (NB=07 for one chapter)
 	$(PY) -m emostudy run full $(NB)
+	$(PY) -m emostudy pages
 
 lab: $(STAMP)  ## JupyterLab on the notebooks
 	$(PY) -m jupyter lab --notebook-dir=notebooks

@@ -11,6 +11,7 @@
     emostudy export -o exported/        # the model as ONNX and TFLite, with measured parity
     emostudy headline train --recipe v3 # retrain a headline model (also: estimate, package)
     emostudy run quick OUTDIR 07        # run chapters in their quick profile (full: in place)
+    emostudy pages                      # regenerate the book's generated pages from the results
 
 ``python -m emostudy`` is the same command. ``emostudy recognize SOURCE`` is the long form of
 ``emostudy SOURCE``.
@@ -593,12 +594,29 @@ def run_command(profile: str, args: tuple[str, ...]) -> int:
     return 0
 
 
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--no-figure", is_flag=True, help="Skip the landing figure (it runs the recognizer).")
+def pages_command(no_figure: bool) -> int:
+    """Regenerate the book's generated pages from the committed results (run from the checkout's
+    root): the results page, the landing headline, the API page and the landing figure."""
+    from emostudy.book import landing_figure, write_api_page, write_pages
+
+    for path in write_pages():
+        click.echo(f"wrote {path}")
+    click.echo(f"wrote {write_api_page(Path('book') / 'api.md')}")
+    if not no_figure:
+        summary = landing_figure()
+        click.echo(f"wrote the landing figure: {len(summary['faces'])} face(s)")
+    return 0
+
+
 #: The sub-commands of ``emostudy``; without one, the arguments go to ``recognize``.
 SUBCOMMANDS = {
     "recognize": recognize_command,
     "export": export_command,
     "headline": headline_command,
     "run": run_command,
+    "pages": pages_command,
 }
 
 

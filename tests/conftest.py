@@ -1,6 +1,9 @@
 """Shared test configuration: data fixtures, quick notebook runs, an isolated model cache."""
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import matplotlib
@@ -45,3 +48,37 @@ def quick_run(tmp_path_factory):
         return done[stem]
 
     return run
+
+
+def show_uncaptured(pytestconfig, message: str) -> None:
+    """Print ``message`` on the terminal even while pytest captures the output."""
+    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+    if capture is None:
+        print(message)
+        return
+    with capture.global_and_fixture_disabled():
+        print(message, flush=True)
+
+
+@pytest.fixture(scope="session")
+def book_site(tmp_path_factory, pytestconfig) -> Path:
+    """The book built once per test session, as ``make book`` builds it (execution off, warnings
+    are errors), into a temporary folder; returns the folder of its HTML pages.
+
+    Any test file can use it; the build takes about a minute on two cores. To test a site that is
+    already built (for example by ``make book``), point ``EMOSTUDY_BOOK_HTML`` at its HTML folder.
+    """
+    prebuilt = os.environ.get("EMOSTUDY_BOOK_HTML")
+    if prebuilt:
+        assert (Path(prebuilt) / "index.html").is_file(), f"no built book in {prebuilt}"
+        return Path(prebuilt)
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path_factory.mktemp("book")
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root)]
+    command += ["--path-output", str(out), "--warningiserror", "--keep-going", "--quiet"]
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    message = f"book built in {time.perf_counter() - start:.0f} s into {out}"
+    show_uncaptured(pytestconfig, message)
+    return out / "_build" / "html"

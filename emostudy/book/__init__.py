@@ -14,6 +14,7 @@ from emostudy.book.headline import (
     render_model_card,
     train_headline,
 )
+from emostudy.book.landing import landing_figure
 from emostudy.book.recognizer_study import (
     CanvasDetections,
     CanvasSpec,
@@ -33,9 +34,20 @@ from emostudy.book.results import (
     record_privatetest,
     save_results,
 )
+from emostudy.book.results_page import (
+    load_tables,
+    render_headline,
+    render_results_page,
+    write_pages,
+)
 from emostudy.book.runner import list_notebooks, notebooks_dir, regenerate, run_notebook
 
 __all__ = [
+    "landing_figure",
+    "load_tables",
+    "render_headline",
+    "render_results_page",
+    "write_pages",
     "render_api_page",
     "write_api_page",
     "HEADLINE_TRAIN_IMAGES",
