@@ -1,6 +1,10 @@
-"""Shared test configuration: data fixtures, quick notebook runs, an isolated model cache."""
+"""Shared test configuration: data fixtures, quick notebook runs, an isolated model cache, and
+one book build per session."""
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -45,3 +49,23 @@ def quick_run(tmp_path_factory):
         return done[stem]
 
     return run
+
+
+@pytest.fixture(scope="session")
+def book_site(tmp_path_factory) -> Path:
+    """The book built once per session (execution off, warnings are errors) into a temporary
+    folder, with the in-browser recognizer's files (book/try_it.md) staged by the build itself;
+    ``EMOSTUDY_BOOK_SITE=<_build/html>`` reuses a site built already."""
+    reuse = os.environ.get("EMOSTUDY_BOOK_SITE")
+    if reuse:
+        return Path(reuse)
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path_factory.mktemp("book")
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root)]
+    command += ["--path-output", str(out)]
+    command += ["--warningiserror", "--keep-going", "--quiet"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    if done.returncode != 0 and (shutil.which("node") is None or shutil.which("npm") is None):
+        pytest.skip("the book's try-it page needs Node.js and npm (apt-get install nodejs npm)")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return out / "_build" / "html"

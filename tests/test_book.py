@@ -3,7 +3,6 @@
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,15 +12,9 @@ BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """Build the book (execution off, warnings are errors) into a temporary folder."""
-    out = tmp_path_factory.mktemp("book")
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT)]
-    command += ["--path-output", str(out)]
-    command += ["--warningiserror", "--keep-going", "--quiet"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return out / "_build" / "html"
+def site(book_site):
+    """The book built once per session (tests/conftest.py: ``book_site``)."""
+    return book_site
 
 
 @pytest.mark.book

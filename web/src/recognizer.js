@@ -1,0 +1,120 @@
+// The recognizer in the browser: RetinaFace + the FER-style crop + the emotion model, run with
+// ONNX Runtime Web (WebAssembly). Every number it needs (thresholds, crop, classes, colours,
+// file names) comes from manifest.json, which the book build writes from the Python library.
+import * as ort from "./ort/ort.wasm.min.mjs";
+import { rgbaToBgr, bgrToGray } from "./imageops.js";
+import { detectorImage, detectorInput, priorBoxes, decodeFaces, nms, toImageFaces } from "./retinaface.js";
+import { cropFace } from "./crop.js";
+import { modelInput, probabilities } from "./emotion.js";
+import { FACE_SIZE } from "./crop.js";
+
+const HERE = new URL("./", import.meta.url);
+
+/** The smallest WebAssembly module using a SIMD instruction (as wasm-feature-detect's probe). */
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253,
+  15, 253, 98, 11,
+]);
+
+/** Whether this browser runs WebAssembly with SIMD (ONNX Runtime Web needs both). */
+export function hasWasmSimd() {
+  try {
+    return typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+export async function loadManifest() {
+  const response = await fetch(new URL("manifest.json", HERE));
+  if (!response.ok) throw new Error(`manifest.json: HTTP ${response.status}`);
+  return response.json();
+}
+
+export class Recognizer {
+  /** Load the runtime and both models (from this folder of the site, never from elsewhere). */
+  static async load(manifest) {
+    ort.env.wasm.wasmPaths = new URL("ort/", HERE).href;
+    ort.env.wasm.numThreads = 1; // threads need cross-origin isolation, which static hosts lack
+    ort.env.logLevel = "error";
+    const options = { executionProviders: ["wasm"], graphOptimizationLevel: "all" };
+    const load = async (name) => {
+      const response = await fetch(new URL(`models/${name}`, HERE));
+      if (!response.ok) throw new Error(`models/${name}: HTTP ${response.status}`);
+      return ort.InferenceSession.create(new Uint8Array(await response.arrayBuffer()), options);
+    };
+    const [detector, emotion] = await Promise.all([
+      load(manifest.detector.file),
+      load(manifest.emotion.file),
+    ]);
+    return new Recognizer(manifest, detector, emotion);
+  }
+
+  constructor(manifest, detector, emotion) {
+    this.manifest = manifest;
+    this.detector = detector;
+    this.emotion = emotion;
+    this.classes = manifest.emotion.classes;
+    this.priors = new Map();
+  }
+
+  /** Faces in a BGR image ({width, height, channels: 3, data}), best first, in its pixels. */
+  async detect(bgr, maxSide) {
+    const d = this.manifest.detector;
+    const prepared = detectorImage(bgr, maxSide);
+    if (prepared === null) return [];
+    const { image, factor } = prepared;
+    const input = new ort.Tensor("float32", detectorInput(image), [1, 3, image.height, image.width]);
+    const out = await this.detector.run({ [d.input]: input });
+    const key = `${image.width}x${image.height}`;
+    if (!this.priors.has(key)) this.priors.set(key, priorBoxes(image.width, image.height));
+    const candidates = decodeFaces(
+      out.loc.data, out.conf.data, out.landmarks.data, this.priors.get(key),
+      image.width, image.height, d.score_threshold, d.top_k,
+    );
+    for (const tensor of Object.values(out)) tensor.dispose?.();
+    const kept = nms(candidates, d.nms_threshold);
+    return toImageFaces(kept, factor, bgr.width, bgr.height, d.min_score);
+  }
+
+  /** uint8 48x48 grayscale crops of `faces` from the whole image. */
+  crop(bgr, faces) {
+    const gray = bgrToGray(bgr);
+    return faces.map((face) => cropFace(gray, face.box, face.landmarks, this.manifest.crop));
+  }
+
+  /** Probabilities (one array of class values per crop), flip-averaged as in Python. */
+  async classify(crops) {
+    if (crops.length === 0) return [];
+    const e = this.manifest.emotion;
+    const flip = e.flip_tta;
+    const n = crops.length;
+    const x = modelInput(crops, flip);
+    const rows = flip ? 2 * n : n;
+    const input = new ort.Tensor("float32", x, [rows, FACE_SIZE, FACE_SIZE, 1]);
+    const out = await this.emotion.run({ [e.input]: input });
+    const logits = out[e.output].data;
+    const result = probabilities(logits, n, this.classes.length, flip);
+    out[e.output].dispose?.();
+    return result;
+  }
+
+  /**
+   * The whole pipeline on RGBA pixels (a canvas's ImageData): faces with boxes, landmarks,
+   * scores and probabilities, and the milliseconds of each stage.
+   */
+  async recognize(rgba, width, height, { maxSide } = {}) {
+    const t0 = performance.now();
+    const bgr = rgbaToBgr(rgba, width, height);
+    const faces = await this.detect(bgr, maxSide ?? this.manifest.detector.max_side);
+    const t1 = performance.now();
+    const crops = this.crop(bgr, faces);
+    const t2 = performance.now();
+    const probs = await this.classify(crops);
+    const t3 = performance.now();
+    return {
+      faces: faces.map((face, i) => ({ ...face, probabilities: probs[i] })),
+      timings: { detect: t1 - t0, crop: t2 - t1, classify: t3 - t2 },
+    };
+  }
+}
