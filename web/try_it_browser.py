@@ -2,7 +2,7 @@
 
 Used by ``tests/test_try_it.py`` (which checks the figures) and, as a script, to record them::
 
-    python web/try_it_browser.py _build/html      # writes book/results/try_it.json
+    python -m web.try_it_browser _build/html      # writes book/results/try_it.json
 
 The built site is served on ``127.0.0.1`` by Python's ``http.server`` in a thread; Chromium is
 the system's (never a downloaded one), started with a fresh profile and the offline flags below;
@@ -188,9 +188,9 @@ def last_result(page: Any) -> dict[str, Any]:
 # -- comparing with Python ----------------------------------------------------------------------
 def box_iou(a: Any, b: Any) -> float:
     """IoU of two ``(x, y, w, h)`` boxes."""
-    from emostudy.detectors import box_iou as iou
+    from web.try_it_build import library
 
-    return float(iou(np.asarray([a], float), np.asarray([b], float))[0, 0])
+    return float(library("box_iou")(np.asarray([a], float), np.asarray([b], float))[0, 0])
 
 
 def compare_faces(browser_faces: list[dict], python_faces: list[Any]) -> dict[str, Any]:
@@ -349,12 +349,12 @@ def measure(site: Path, data: Path) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python web/try_it_browser.py SITE [DATA]``: measure and write book/results/try_it.json."""
+    """``python -m web.try_it_browser SITE [DATA]``: measure, write book/results/try_it.json."""
     import os
 
     args = sys.argv[1:] if argv is None else argv
     if not args:
-        print("usage: python web/try_it_browser.py _build/html [DATA_FOLDER]")
+        print("usage: python -m web.try_it_browser _build/html [DATA_FOLDER]")
         return 2
     data = Path(args[1] if len(args) > 1 else os.environ.get("EMOSTUDY_DATA", ROOT / "data"))
     figures = measure(Path(args[0]), data)

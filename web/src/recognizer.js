@@ -5,8 +5,6 @@ import * as ort from "./ort/ort.wasm.min.mjs";
 import { rgbaToBgr, bgrToGray } from "./imageops.js";
 import { detectorImage, detectorInput, priorBoxes, decodeFaces, nms, toImageFaces } from "./retinaface.js";
 import { cropFace } from "./crop.js";
-import { modelInput, probabilities } from "./emotion.js";
-import { FACE_SIZE } from "./crop.js";
 
 const HERE = new URL("./", import.meta.url);
 
@@ -31,21 +29,56 @@ export async function loadManifest() {
   return response.json();
 }
 
+/** The emotion model running in a Web Worker (emotion_worker.js), called with promises. */
+class EmotionWorker {
+  constructor() {
+    this.worker = new Worker(new URL("emotion_worker.js", HERE), { type: "module" });
+    this.waiting = new Map();
+    this.next = 0;
+    this.worker.onmessage = ({ data }) => {
+      const call = this.waiting.get(data.id);
+      this.waiting.delete(data.id);
+      if (data.error) call.reject(new Error(data.error));
+      else call.resolve(data);
+    };
+    this.worker.onerror = (event) => {
+      event.preventDefault();
+      for (const call of this.waiting.values()) call.reject(new Error(event.message));
+      this.waiting.clear();
+    };
+  }
+
+  call(message, transfer = []) {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ id, ...message }, transfer);
+    });
+  }
+}
+
+const fetchBytes = async (name) => {
+  const response = await fetch(new URL(`models/${name}`, HERE));
+  if (!response.ok) throw new Error(`models/${name}: HTTP ${response.status}`);
+  return response.arrayBuffer();
+};
+
 export class Recognizer {
-  /** Load the runtime and both models (from this folder of the site, never from elsewhere). */
+  /** Load the runtime and both models (from this folder of the site, never from elsewhere):
+   * the detector in this thread, the emotion model in a worker. */
   static async load(manifest) {
     ort.env.wasm.wasmPaths = new URL("ort/", HERE).href;
     ort.env.wasm.numThreads = 1; // threads need cross-origin isolation, which static hosts lack
     ort.env.logLevel = "error";
     const options = { executionProviders: ["wasm"], graphOptimizationLevel: "all" };
-    const load = async (name) => {
-      const response = await fetch(new URL(`models/${name}`, HERE));
-      if (!response.ok) throw new Error(`models/${name}: HTTP ${response.status}`);
-      return ort.InferenceSession.create(new Uint8Array(await response.arrayBuffer()), options);
-    };
-    const [detector, emotion] = await Promise.all([
-      load(manifest.detector.file),
-      load(manifest.emotion.file),
+    const [detectorBytes, emotionBytes] = await Promise.all([
+      fetchBytes(manifest.detector.file),
+      fetchBytes(manifest.emotion.file),
+    ]);
+    const emotion = new EmotionWorker();
+    const [detector] = await Promise.all([
+      ort.InferenceSession.create(new Uint8Array(detectorBytes), options),
+      emotion.call({ type: "load", bytes: emotionBytes, emotion: manifest.emotion }, [emotionBytes]),
     ]);
     return new Recognizer(manifest, detector, emotion);
   }
@@ -83,20 +116,32 @@ export class Recognizer {
     return faces.map((face) => cropFace(gray, face.box, face.landmarks, this.manifest.crop));
   }
 
-  /** Probabilities (one array of class values per crop), flip-averaged as in Python. */
+  /** Probabilities (one array of class values per crop, flip-averaged as in Python) and the
+   * milliseconds the model took, from the worker. */
   async classify(crops) {
-    if (crops.length === 0) return [];
-    const e = this.manifest.emotion;
-    const flip = e.flip_tta;
-    const n = crops.length;
-    const x = modelInput(crops, flip);
-    const rows = flip ? 2 * n : n;
-    const input = new ort.Tensor("float32", x, [rows, FACE_SIZE, FACE_SIZE, 1]);
-    const out = await this.emotion.run({ [e.input]: input });
-    const logits = out[e.output].data;
-    const result = probabilities(logits, n, this.classes.length, flip);
-    out[e.output].dispose?.();
-    return result;
+    if (crops.length === 0) return { probabilities: [], ms: 0 };
+    const buffers = crops.map((crop) => crop.slice().buffer); // moved to the worker, not copied
+    return this.emotion.call({ type: "classify", crops: buffers }, buffers);
+  }
+
+  /** Detection and crops of one frame (RGBA pixels of a canvas), timed. */
+  async findFaces(rgba, width, height, maxSide) {
+    const t0 = performance.now();
+    const bgr = rgbaToBgr(rgba, width, height);
+    const faces = await this.detect(bgr, maxSide ?? this.manifest.detector.max_side);
+    const t1 = performance.now();
+    const crops = this.crop(bgr, faces);
+    const t2 = performance.now();
+    return { faces, crops, timings: { detect: t1 - t0, crop: t2 - t1 } };
+  }
+
+  /** Faces of `findFaces` with their probabilities, and the model's milliseconds added. */
+  async labelFaces({ faces, crops, timings }) {
+    const { probabilities, ms } = await this.classify(crops);
+    return {
+      faces: faces.map((face, i) => ({ ...face, probabilities: probabilities[i] })),
+      timings: { ...timings, classify: ms },
+    };
   }
 
   /**
@@ -104,17 +149,6 @@ export class Recognizer {
    * scores and probabilities, and the milliseconds of each stage.
    */
   async recognize(rgba, width, height, { maxSide } = {}) {
-    const t0 = performance.now();
-    const bgr = rgbaToBgr(rgba, width, height);
-    const faces = await this.detect(bgr, maxSide ?? this.manifest.detector.max_side);
-    const t1 = performance.now();
-    const crops = this.crop(bgr, faces);
-    const t2 = performance.now();
-    const probs = await this.classify(crops);
-    const t3 = performance.now();
-    return {
-      faces: faces.map((face, i) => ({ ...face, probabilities: probs[i] })),
-      timings: { detect: t1 - t0, crop: t2 - t1, classify: t3 - t2 },
-    };
+    return this.labelFaces(await this.findFaces(rgba, width, height, maxSide));
   }
 }
