@@ -390,6 +390,15 @@ def test_browser_without_wasm_simd_gets_a_clear_message(driven):
     page.close()
 
 
+def test_the_page_opened_as_a_file_says_to_serve_it(driven, book_site):
+    page, errors = driven["browser"].new_page()
+    page.goto((book_site / tb.PAGE).as_uri())
+    state, message = tb.page_state(page)
+    assert state == "error" and "python -m http.server" in message
+    assert errors == []
+    page.close()
+
+
 def test_nothing_leaves_localhost_and_the_page_fits_its_budget(page, driven, book_site):
     page, _ = page
     browser = driven["browser"]

@@ -6,7 +6,8 @@ Used by ``tests/test_try_it.py`` (which checks the figures) and, as a script, to
 
 The built site is served on ``127.0.0.1`` by Python's ``http.server`` in a thread; Chromium is
 the system's (never a downloaded one), started with a fresh profile and the offline flags below;
-every request is routed, and any that is not for ``127.0.0.1`` is blocked and recorded.
+every request is routed, and any that is not for ``127.0.0.1`` (or a local file) is blocked and
+recorded.
 """
 
 from __future__ import annotations
@@ -137,7 +138,8 @@ def browser(camera_clip: str | Path | None = None) -> Iterator[Browser]:
         def route(route: Any) -> None:
             url = route.request.url
             driven.requested.append(url)
-            if urlparse(url).hostname in ("127.0.0.1", "localhost"):
+            parsed = urlparse(url)
+            if parsed.scheme == "file" or parsed.hostname in ("127.0.0.1", "localhost"):
                 route.continue_()
             else:
                 driven.blocked.append(url)

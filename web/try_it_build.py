@@ -122,6 +122,8 @@ def ensure_node_modules(root: Path = ROOT) -> Path:
     instructions when npm is needed but missing.
     """
     lock = root / "package-lock.json"
+    if not lock.is_file():
+        raise TryItBuildError(f"{lock} is missing: it pins the page's npm dependencies.")
     installed = root / "node_modules" / ".package-lock.json"
     dist = root / "node_modules" / RUNTIME_PACKAGE / "dist"
     fresh = installed.is_file() and installed.stat().st_mtime >= lock.stat().st_mtime

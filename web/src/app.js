@@ -24,12 +24,6 @@ function show(kind, message) {
 const number = (v) => v.toLocaleString("en-US");
 
 async function start() {
-  if (location.protocol === "file:") {
-    show("error", "This page runs the recognizer only when the book is served by a web server " +
-      "(browsers do not let a page opened as a file load its model files). Serve the built book " +
-      "with `python -m http.server -d _build/html` and open http://localhost:8000/book/try_it.html.");
-    return;
-  }
   if (!hasWasmSimd()) {
     show("error", "This browser cannot run the recognizer: it lacks WebAssembly SIMD, which " +
       "ONNX Runtime Web needs (Chrome or Edge 91+, Firefox 89+, Safari 16.4+). Nothing was sent " +
