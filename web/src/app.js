@@ -13,6 +13,13 @@ const ctx = canvas.getContext("2d", { willReadFrequently: true });
 const STATS_WINDOW = 30; // frames in the moving medians and the frame rate
 
 const state = { recognizer: null, manifest: null, camera: null, last: null, frames: [] };
+// One photo at a time: a photo picked while another is being read waits for it.
+let queue = Promise.resolve();
+function enqueue(task) {
+  const run = queue.then(task);
+  queue = run.catch(() => null);
+  return run;
+}
 window.tryIt = state; // for the tests and the curious reader's console
 
 function show(kind, message) {
@@ -62,7 +69,7 @@ function imageSize(file) {
 }
 
 async function showPhoto(file) {
-  stopCamera();
+  await stopCamera();
   if (!state.recognizer) return;
   const limits = state.manifest.limits;
   show("busy", `Reading ${file.name}…`);
@@ -135,6 +142,7 @@ function listFaces(faces) {
 // -- camera -------------------------------------------------------------------------------------
 async function startCamera() {
   if (!state.recognizer || state.camera) return;
+  await queue; // a photo still being read finishes first
   if (!navigator.mediaDevices?.getUserMedia) {
     show("error", "This browser gives no camera to this page (cameras need https or localhost).");
     return;
@@ -165,13 +173,16 @@ async function startCamera() {
   $("try-it-stop").hidden = false;
   $("try-it-faces").replaceChildren();
   show("camera", "Camera on: frames are processed in this page and never leave it.");
-  cameraLoop(state.camera).catch((error) => {
-    stopCamera();
+  const camera = state.camera;
+  camera.loop = cameraLoop(camera).catch(async (error) => {
+    camera.loop = null;
+    await stopCamera();
     show("error", `The camera loop stopped: ${error.message}`);
   });
 }
 
-function stopCamera() {
+/** Stop the camera and wait until its last frame is through the recognizer. */
+async function stopCamera() {
   const camera = state.camera;
   if (!camera) return;
   camera.running = false;
@@ -181,6 +192,7 @@ function stopCamera() {
   $("try-it-stop").hidden = true;
   $("try-it-fps").textContent = "";
   show("ready", "Camera off. Pick a photo or start the camera again.");
+  await camera.loop;
 }
 
 const median = (values) => {
@@ -259,11 +271,11 @@ function showFrame(camera, pixels, result) {
 // -- wiring -------------------------------------------------------------------------------------
 $("try-it-file").addEventListener("change", (event) => {
   const [file] = event.target.files;
-  if (file) showPhoto(file).catch(failed);
+  if (file) enqueue(() => showPhoto(file)).catch(failed);
   event.target.value = "";
 });
 $("try-it-camera").addEventListener("click", () => startCamera().catch(failed));
-$("try-it-stop").addEventListener("click", stopCamera);
+$("try-it-stop").addEventListener("click", () => stopCamera().catch(failed));
 for (const name of ["dragenter", "dragover"]) {
   root.addEventListener(name, (event) => {
     event.preventDefault();
@@ -275,7 +287,7 @@ root.addEventListener("drop", (event) => {
   event.preventDefault();
   root.classList.remove("try-it-dragging");
   const [file] = event.dataTransfer.files;
-  if (file) showPhoto(file).catch(failed);
+  if (file) enqueue(() => showPhoto(file)).catch(failed);
 });
 
 /** An unexpected error: said on the page, and logged for whoever debugs it. */
