@@ -343,7 +343,10 @@ def measure(site: Path, data: Path) -> dict[str, Any]:
     return {
         "runtime": manifest["runtime"],
         "emotion_model": manifest["emotion"]["name"],
-        "browser": "headless Chromium (Playwright), 1 WebAssembly thread",
+        "browser": (
+            "headless Chromium (Playwright); RetinaFace in the page's thread, the emotion "
+            "model in a worker, one WebAssembly thread each"
+        ),
         "camera_frame": "640x480, one face, detector at 320 px",
         "frames_per_second": stats.get("fps"),
         "ms_per_stage": stats.get("ms"),
