@@ -17,6 +17,7 @@ import functools
 import gzip
 import http.server
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -338,6 +339,7 @@ def measure(site: Path, data: Path) -> dict[str, Any]:
             parity = photo_parity(page, images)
             camera = run_camera(page)
             weight = page_weight(site, driven.requested)
+    load = os.getloadavg()[0]
     manifest = json.loads((site / "try_it" / "manifest.json").read_text())
     stats = camera.get("stats") or {}
     return {
@@ -348,6 +350,8 @@ def measure(site: Path, data: Path) -> dict[str, Any]:
             "model in a worker, one WebAssembly thread each"
         ),
         "camera_frame": "640x480, one face, detector at 320 px",
+        "cpu_cores": os.cpu_count(),
+        "load_average_1min": round(load, 2),
         "frames_per_second": stats.get("fps"),
         "ms_per_stage": stats.get("ms"),
         "parity": parity,
@@ -366,8 +370,6 @@ def measure(site: Path, data: Path) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m web.try_it_browser SITE [DATA]``: measure, write book/results/try_it.json."""
-    import os
-
     args = sys.argv[1:] if argv is None else argv
     if not args:
         print("usage: python -m web.try_it_browser _build/html [DATA_FOLDER]")

@@ -370,9 +370,11 @@ def figures_markdown(root: Path = ROOT) -> str:
         [
             *rows,
             "",
-            f"Measured by `web/try_it_browser.py` in {web['browser']} with ONNX Runtime Web "
-            f"{web['runtime']['version']} on the book's 2-core build machine; Python's column "
-            "is chapter 12's video setting (ONNX Runtime on both cores). The page classifies "
+            f"Measured by `web/try_it_browser.py` in {web['browser']}, with ONNX Runtime Web "
+            f"{web['runtime']['version']}, on the book's {web.get('cpu_cores', 2)}-core build "
+            f"machine (1-minute load average {web.get('load_average_1min', '?')} while it ran: "
+            "other work on the machine slows the page down); Python's column is chapter 12's "
+            "video setting (ONNX Runtime on both cores). The page classifies "
             "one frame's faces in a worker thread while it searches the next frame, so its "
             "frame rate is higher than one over the sum of its stages. Parity on the four test "
             f"photos: smallest box IoU {worst['min_iou']:.3f}, largest probability difference "
