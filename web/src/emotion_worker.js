@@ -8,8 +8,9 @@ import { modelInput, probabilities } from "./emotion.js";
 let session = null;
 let settings = null;
 
-async function load({ bytes, emotion }) {
+async function load({ bytes, wasm, emotion }) {
   ort.env.wasm.wasmPaths = new URL("ort/", import.meta.url).href;
+  ort.env.wasm.wasmBinary = wasm; // fetched once by the page, not downloaded again
   ort.env.wasm.numThreads = 1;
   ort.env.logLevel = "error";
   session = await ort.InferenceSession.create(new Uint8Array(bytes), {

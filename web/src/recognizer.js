@@ -57,11 +57,14 @@ class EmotionWorker {
   }
 }
 
-const fetchBytes = async (name) => {
-  const response = await fetch(new URL(`models/${name}`, HERE));
-  if (!response.ok) throw new Error(`models/${name}: HTTP ${response.status}`);
+const fetchBytes = async (path) => {
+  const response = await fetch(new URL(path, HERE));
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
   return response.arrayBuffer();
 };
+
+/** The runtime's WebAssembly binary, fetched once for both threads. */
+const WASM_FILE = "ort/ort-wasm-simd-threaded.wasm";
 
 export class Recognizer {
   /** Load the runtime and both models (from this folder of the site, never from elsewhere):
@@ -71,14 +74,20 @@ export class Recognizer {
     ort.env.wasm.numThreads = 1; // threads need cross-origin isolation, which static hosts lack
     ort.env.logLevel = "error";
     const options = { executionProviders: ["wasm"], graphOptimizationLevel: "all" };
-    const [detectorBytes, emotionBytes] = await Promise.all([
-      fetchBytes(manifest.detector.file),
-      fetchBytes(manifest.emotion.file),
+    const [wasm, detectorBytes, emotionBytes] = await Promise.all([
+      fetchBytes(WASM_FILE),
+      fetchBytes(`models/${manifest.detector.file}`),
+      fetchBytes(`models/${manifest.emotion.file}`),
     ]);
+    const workerWasm = wasm.slice(0);
+    ort.env.wasm.wasmBinary = wasm;
     const emotion = new EmotionWorker();
     const [detector] = await Promise.all([
       ort.InferenceSession.create(new Uint8Array(detectorBytes), options),
-      emotion.call({ type: "load", bytes: emotionBytes, emotion: manifest.emotion }, [emotionBytes]),
+      emotion.call(
+        { type: "load", bytes: emotionBytes, wasm: workerWasm, emotion: manifest.emotion },
+        [emotionBytes, workerWasm],
+      ),
     ]);
     return new Recognizer(manifest, detector, emotion);
   }
