@@ -404,6 +404,11 @@ def test_nothing_leaves_localhost_and_the_page_fits_its_budget(page, driven, boo
     browser = driven["browser"]
     assert browser.requested, "no request was routed"
     assert browser.blocked == [], browser.blocked
+    before = len(browser.requested)
+    fresh, _ = tb.open_page(browser, driven["base"])
+    loaded = browser.requested[before:]
+    fresh.close()
+    assert sum(url.endswith(".wasm") for url in loaded) == 1, "the runtime is fetched once"
     weight = tb.page_weight(book_site, browser.requested)
     print(f"page weight: {weight}")
     assert weight["page"]["mb"] <= 20.0, weight

@@ -308,9 +308,6 @@ def run_camera(page: Any, seconds: float = 6.0) -> dict[str, Any]:
 def page_weight(site: Path, urls: list[str]) -> dict[str, Any]:
     """Bytes on disk and gzip-compressed of every distinct file the page requested, in all and
     for the recognizer's own files (``try_it/``)."""
-    wasm = [u for u in urls if u.endswith(".wasm")]
-    if len(wasm) != len(set(wasm)):
-        raise AssertionError(f"a WebAssembly file was downloaded twice: {wasm}")
     files = set()
     for url in urls:
         path = urlparse(url).path.lstrip("/")
