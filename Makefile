@@ -15,6 +15,8 @@ else
   PYTHON ?= $(shell command -v python3.11 || command -v python3)
 endif
 STAMP := $(ENV_DIR)/.emostudy-installed
+# The book's in-browser recognizer (book/try_it.md) needs ONNX Runtime Web from npm at build time.
+NODE_STAMP := node_modules/.package-lock.json
 NB ?=
 
 .PHONY: help install book test lint format results lab clean
@@ -35,7 +37,10 @@ endif
 
 install: $(STAMP)  ## create the environment from the lock file
 
-book: $(STAMP)  ## build the HTML book into _build/html from the committed notebooks (no execution)
+$(NODE_STAMP): package.json package-lock.json $(STAMP)
+	$(PY) -m web.try_it_build --install
+
+book: $(STAMP) $(NODE_STAMP)  ## build the HTML book into _build/html from the committed notebooks (no execution)
 	$(ENV_DIR)/bin/jupyter-book build . --warningiserror --keep-going --quiet
 	@echo "Book written to _build/html/index.html"
 
@@ -49,7 +54,7 @@ format: $(STAMP)  ## apply ruff's fixes and formatting
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-test: lint  ## unit tests, quick-profile runs of every notebook, and a book build check
+test: lint $(NODE_STAMP)  ## unit tests, quick-profile runs of every notebook, and a book build check
 	$(PY) -m pytest
 
 results: $(STAMP)  ## re-execute notebooks in their full profile, in place (NB=07 for one chapter)
