@@ -83,6 +83,47 @@ def read_image(
     return image
 
 
+def check_readable(path: str | os.PathLike, *, what: str = "folder") -> None:
+    """Raise :class:`~emostudy.errors.FileAccessError` when ``path`` exists but this user may not
+    read it (a folder: list and enter it), so that no caller meets a bare ``PermissionError``."""
+    path = check_path("path", path)
+    needed = os.R_OK | (os.X_OK if path.is_dir() else 0)
+    if path.exists() and not os.access(path, needed):
+        raise FileAccessError(
+            f"Cannot open {what} {path}: permission denied. Make it readable "
+            f"(chmod u+r{'x' if path.is_dir() else ''}) or run as a user who may read it."
+        )
+
+
+def list_folder(path: str | os.PathLike, *, what: str = "folder") -> list:
+    """The visible entries of a folder (hidden ``.*`` names left out), sorted.
+
+    The one place emostudy lists a folder, so that a folder this user may not open raises
+    :class:`~emostudy.errors.FileAccessError` naming it, never a bare ``PermissionError``.
+
+    Parameters
+    ----------
+    path
+        The folder.
+    what
+        What the folder is, for messages (``"CK+ class folder"``...).
+    """
+    folder = check_path("path", path)
+    check_readable(folder, what=what)
+    try:
+        entries = list(folder.iterdir())
+    except PermissionError:
+        raise FileAccessError(
+            f"Cannot open {what} {folder}: permission denied. Make it readable (chmod u+rx) or "
+            "run as a user who may read it."
+        ) from None
+    except FileNotFoundError:
+        raise DataNotFoundError(f"{what.capitalize()} not found: {folder}.") from None
+    except NotADirectoryError:
+        raise InvalidInputError(f"{folder} is a file, not a {what}.") from None
+    return sorted(entry for entry in entries if not entry.name.startswith("."))
+
+
 def as_bgr(image: Any, color_order: str = "bgr") -> np.ndarray:
     """Validate a detector input and return it as a contiguous ``(H, W, 3)`` uint8 BGR array.
 
@@ -146,5 +187,7 @@ def as_bgr(image: Any, color_order: str = "bgr") -> np.ndarray:
 __all__ = [
     "COLORS",
     "read_image",
+    "check_readable",
+    "list_folder",
     "as_bgr",
 ]

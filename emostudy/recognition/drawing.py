@@ -3,11 +3,15 @@ videos), and Matplotlib views of images and of tracks over time (for the noteboo
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
+from emostudy._validation import check_boxes
+from emostudy.errors import InvalidInputError
+from emostudy.imageio import as_bgr
 from emostudy.recognition.results import FaceEmotion, Recognition
 
 #: One colour per class, BGR (OpenCV order), from Matplotlib's ``tab10``.
@@ -40,7 +44,24 @@ def draw_faces(
     faces
         The faces (a :class:`Recognition` or a list of :class:`FaceEmotion`).
     """
-    canvas = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image.copy()
+    if not isinstance(image, np.ndarray):
+        raise InvalidInputError(
+            f"draw_faces draws on an image array, got {type(image).__name__}"
+            + (
+                "; read the file first: emostudy.imageio.read_image(path)."
+                if isinstance(image, str | os.PathLike)
+                else "."
+            )
+        )
+    canvas = as_bgr(image).copy()
+    faces = list(faces)
+    for i, face in enumerate(faces):
+        if not isinstance(face, FaceEmotion):
+            raise InvalidInputError(
+                f"faces must be a Recognition or FaceEmotion objects, got {type(face).__name__} "
+                f"at position {i}."
+            )
+        check_boxes(f"faces[{i}].box", face.box)
     scale = max(canvas.shape[:2]) / 640
     thickness = max(1, round(2 * scale))
     font_scale = 0.5 * max(scale, 0.6)

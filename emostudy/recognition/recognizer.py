@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from emostudy._validation import check_int, check_number
+from emostudy._validation import check_int, check_number, check_sequence
 from emostudy.data.classes import FER_CLASSES
 from emostudy.detectors import create_detector
 from emostudy.detectors.base import FaceDetector
@@ -231,18 +231,23 @@ class EmotionRecognizer:
         a folder. Decoding, detection and the model all release Python's lock, so two workers
         keep two cores busy.
         """
-        if int(workers) < 1:
+        workers = check_int("workers", workers)
+        if workers < 1:
             raise InvalidInputError(f"workers must be >= 1, got {workers}.")
+        paths = check_sequence("paths", paths, "image paths")
+        return self._recognize_all(paths, workers)
 
+    def _recognize_all(
+        self, paths: list, workers: int
+    ) -> Iterator[tuple[str, Recognition | EmostudyError]]:
         def one(path: str | os.PathLike) -> tuple[str, Recognition | EmostudyError]:
             try:
                 return str(path), self.recognize(path)
             except EmostudyError as error:
                 return str(path), error
 
-        paths = list(paths)
-        if int(workers) == 1:
+        if workers == 1:
             yield from map(one, paths)
             return
-        with ThreadPoolExecutor(max_workers=int(workers)) as pool:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             yield from pool.map(one, paths)
