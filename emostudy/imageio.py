@@ -19,6 +19,29 @@ from emostudy.errors import (
 #: Colour orders an image array may come in (the ``color_order`` of every reader).
 COLORS = ("bgr", "rgb", "gray")
 
+#: Largest image file :func:`read_image` decodes, in pixels (150 megapixels, e.g. 15,000 x 10,000:
+#: 450 MB as a BGR array). Larger files are refused from their header, before any decoding.
+MAX_IMAGE_PIXELS = 150_000_000
+
+
+def _header_size(buffer: np.ndarray) -> tuple[int, int] | None:
+    """``(width, height)`` from an encoded image's header (Pillow reads only the header), or
+    None when Pillow does not know the format (OpenCV then decides)."""
+    import io
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(buffer.tobytes())) as image:
+                return image.size
+    except Image.DecompressionBombError:  # Pillow's own limit (179 megapixels), above ours
+        return (Image.MAX_IMAGE_PIXELS * 2 + 1, 1)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return None
+
 
 def read_image(
     path: str | os.PathLike, *, color_order: str = "bgr", hint: str | None = None
@@ -45,7 +68,7 @@ def read_image(
     FileAccessError
         The file exists but this user may not read it.
     CorruptImageError
-        The file is empty, truncated, not an image, or larger than OpenCV agrees to decode.
+        The file is empty, truncated, not an image, or larger than :data:`MAX_IMAGE_PIXELS`.
     """
     if color_order not in ("bgr", "gray"):
         raise InvalidInputError(f"color_order must be 'bgr' or 'gray', got {color_order!r}.")
@@ -65,6 +88,18 @@ def read_image(
         ) from None
     except OSError as error:
         raise CorruptImageError(f"Cannot read image file {path}: {error}.") from None
+    size = _header_size(buffer) if buffer.size else None
+    if size is not None and size[0] * size[1] > MAX_IMAGE_PIXELS:
+        shown = (
+            f"{size[0]:,} x {size[1]:,} pixels"
+            if size[1] > 1
+            else f"more than {(size[0] - 1) / 1e6:.0f} megapixels"
+        )
+        raise CorruptImageError(
+            f"Image file {path} is too large to read: its header says {shown}, and emostudy "
+            f"reads images up to {MAX_IMAGE_PIXELS / 1e6:.0f} megapixels (MAX_IMAGE_PIXELS; "
+            "memory grows with the pixels). Shrink it first, or cut it into parts."
+        )
     flag = cv2.IMREAD_COLOR if color_order == "bgr" else cv2.IMREAD_GRAYSCALE
     image, refused = None, ""
     if buffer.size:
@@ -186,6 +221,7 @@ def as_bgr(image: Any, color_order: str = "bgr") -> np.ndarray:
 
 __all__ = [
     "COLORS",
+    "MAX_IMAGE_PIXELS",
     "read_image",
     "check_readable",
     "list_folder",
