@@ -28,6 +28,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -294,9 +295,14 @@ def _check_image_output(output: Path) -> None:
 def _write_image(output: Path, bgr, result) -> None:
     import cv2
 
-    from emostudy.recognition.drawing import draw_faces
+    from emostudy.recognition.drawing import DrawingWarning, draw_faces
 
-    ok, buffer = cv2.imencode(output.suffix.lower(), draw_faces(bgr, result))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DrawingWarning)
+        annotated = draw_faces(bgr, result)
+    for warning in caught:
+        click.echo(f"emostudy: note: {warning.message}", err=True)
+    ok, buffer = cv2.imencode(output.suffix.lower(), annotated)
     if not ok:
         raise InvalidInputError(f"OpenCV cannot encode {output.suffix} images here; try .png.")
     output.write_bytes(buffer.tobytes())
@@ -372,7 +378,7 @@ def _folder(recognizer, folder: Path, output, as_json, workers: int, quiet: bool
 def _video(recognizer, source, output, as_json, smoothing, every, max_frames, quiet) -> int:
     from tqdm import tqdm
 
-    from emostudy.recognition.drawing import draw_faces
+    from emostudy.recognition.drawing import DrawingWarning, draw_faces
     from emostudy.recognition.video import (
         AnnotatedVideoWriter,
         open_video,
@@ -424,7 +430,9 @@ def _video(recognizer, source, output, as_json, smoothing, every, max_frames, qu
         for frame in tqdm(
             stream, total=total, desc="frames", unit="frame", disable=quiet, file=sys.stderr
         ):
-            annotated = draw_faces(frame.frame, frame.recognition)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DrawingWarning)  # a label suffices in a video
+                annotated = draw_faces(frame.frame, frame.recognition)
             frame.frame = None  # keep only the results in memory
             frames.append(frame)
             if writer is not None:
