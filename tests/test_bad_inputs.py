@@ -632,7 +632,29 @@ def cli_cases() -> list[Case]:
              check=exits(1, "Cannot decode image file")),
         Case("cli/no-source", cli(), check=exits(2, "Give exactly one of")),
         Case("cli/unknown-option", cli("--bogus"), check=exits(2, "No such option")),
+        # issue 23
+        Case("cli/empty-source", cli(""), check=exits(1, "SOURCE is an empty string")),
+        Case("cli/min-score-above-1", cli("--demo", "--min-score", "2"),
+             check=exits(2, "--min-score must lie in [0, 1]")),
+        Case("cli/output-is-a-folder", cli("--demo", "-o", where=lambda c: [str(c.folder)]),
+             check=exits(1, "is an existing folder")),
+        Case("cli/corrupt-tflite-model", cli("--demo", "--model", where=lambda c: [str(_made(
+             c, "cli_corrupt.tflite", lambda p: p.write_bytes(b"\xff\xfe not a model")))]),
+             check=exits(1, "not a valid .tflite model")),
+        Case("cli/folder-with-an-unreadable-image", lambda c: _denied_folder_run(c, cli),
+             check=exits(4, "skipped 1 of 2 images", "permission denied")),
     ]  # fmt: skip
+
+
+def _denied_folder_run(c: Context, cli: Callable[..., Callable[[Context], Any]]):
+    """A folder of two images, one of them unreadable, through the command (haar: fast)."""
+    folder = c.tmp / "cli_denied_folder"
+    if not folder.exists():
+        folder.mkdir()
+        for name in ("a.png", "b.png"):
+            (folder / name).write_bytes(c.face_png.read_bytes())
+    with denied(folder / "b.png"):
+        return cli("--detector", "haar", "-q", str(folder))(c)
 
 
 # --------------------------------------------------------------------------------------------
