@@ -144,11 +144,14 @@ def check_choice(name: str, value: Any, choices: Sequence[Any]) -> Any:
     return value
 
 
-def check_boxes(name: str, boxes: Any, *, columns: int = 4) -> np.ndarray:
+def check_boxes(
+    name: str, boxes: Any, *, columns: int = 4, nonnegative_size: bool = False
+) -> np.ndarray:
     """An ``(N, 4)`` float64 array of ``x, y, w, h`` boxes (``(0, 4)`` for an empty input).
 
     A flat ``(4,)`` box becomes ``(1, 4)``. Any other shape (``(2, 6)``, ``(8,)``...) is refused
-    rather than reshaped, and non-finite coordinates are refused.
+    rather than reshaped, and non-finite coordinates are refused. With ``nonnegative_size`` a
+    negative width or height is refused too.
     """
     try:
         array = np.asarray(boxes, dtype=np.float64)
@@ -173,6 +176,12 @@ def check_boxes(name: str, boxes: Any, *, columns: int = 4) -> np.ndarray:
         )
     if not np.isfinite(array).all():
         raise InvalidInputError(f"{name} holds non-finite values (NaN or inf); drop those rows.")
+    if nonnegative_size and (array[:, 2:4] < 0).any():
+        row = int(np.flatnonzero((array[:, 2:4] < 0).any(axis=1))[0])
+        raise InvalidInputError(
+            f"{name} row {row} has a negative width or height ({array[row, :4].tolist()}); boxes "
+            "are x, y, w, h with w, h >= 0 (convert x1, y1, x2, y2 with w = x2 - x1)."
+        )
     return array
 
 
@@ -220,3 +229,132 @@ def check_existing_file(path: Any, what: str = "file") -> Path:
     if not path.is_file():
         raise DataNotFoundError(f"{what.capitalize()} not found: {path}. Check the path.")
     return path
+
+
+def check_seed(name: str, value: Any) -> int | None:
+    """A random seed: ``None`` or an integer >= 0 (what :func:`numpy.random.default_rng` takes)."""
+    if value is None:
+        return None
+    return check_int(name, value, minimum=0)
+
+
+def check_sequence(name: str, value: Any, what: str) -> list[Any]:
+    """``value`` as a list, refusing a single string, path, array-less scalar or ``None``.
+
+    ``what`` says what the items are (``"image paths"``...): a string is iterable in Python but
+    never a list of anything to a user, so ``"photo.jpg"`` is refused with ``[value]`` as the fix.
+    """
+    if isinstance(value, str | bytes | os.PathLike):
+        raise InvalidInputError(
+            f"{name} must be a list of {what}, got the single {type(value).__name__} "
+            f"{_shown(value)}; pass [{_shown(value)}] for one."
+        )
+    if value is None or not hasattr(value, "__iter__") or isinstance(value, dict):
+        raise InvalidInputError(
+            f"{name} must be a list of {what}, got {_shown(value)} ({type(value).__name__})."
+        )
+    return list(value)
+
+
+def check_names(name: str, value: Any) -> list[str]:
+    """A non-empty sequence of distinct strings (class names...)."""
+    items = check_sequence(name, value, "names (strings)")
+    if not items or not all(isinstance(item, str) for item in items):
+        raise InvalidInputError(
+            f"{name} must be a non-empty list of names (strings), such as ('angry', 'happy'); "
+            f"got {_shown(value)}."
+        )
+    if len(set(items)) != len(items):
+        raise InvalidInputError(f"{name} must be distinct, got {_shown(items)}.")
+    return items
+
+
+def check_class_labels(name: str, value: Any, n_classes: int | None = None) -> np.ndarray:
+    """A 1-D ``int64`` array of class indices, refusing strings, NaN and fractional values.
+
+    Floats are accepted only when every value is a whole number (``[0.0, 1.0]``); ``[0.7, 1.9]``
+    is refused rather than truncated. With ``n_classes`` every label must lie in
+    ``[0, n_classes)``.
+    """
+    array = np.asarray(value)
+    if array.ndim != 1:
+        raise InvalidInputError(
+            f"{name} must be a 1-D array of class indices, got shape {array.shape}."
+        )
+    if array.dtype == bool:
+        array = array.astype(np.int64)
+    elif np.issubdtype(array.dtype, np.floating):
+        if not (np.isfinite(array).all() and (array == np.round(array)).all()):
+            raise InvalidInputError(
+                f"{name} must hold whole class indices 0, 1, 2...; got non-integer values such "
+                f"as {_shown(array[~(array == np.round(array))][:3].tolist())}. Labels are "
+                "never rounded: pass the class indices themselves."
+            )
+        array = array.astype(np.int64)
+    elif np.issubdtype(array.dtype, np.integer):
+        array = array.astype(np.int64)
+    else:
+        raise InvalidInputError(
+            f"{name} must hold integer class indices, got dtype {array.dtype} "
+            f"({_shown(array[:3].tolist())}...). Map names to indices first, e.g. "
+            "[classes.index(name) for name in names]."
+        )
+    if n_classes is not None and array.size:
+        low, high = int(array.min()), int(array.max())
+        if low < 0 or high >= n_classes:
+            raise InvalidInputError(
+                f"{name} has labels in [{low}, {high}] but must lie in [0, {n_classes - 1}] "
+                f"({n_classes} classes)."
+            )
+    return array
+
+
+def check_probabilities(name: str, value: Any, *, n_rows: int | None = None) -> np.ndarray:
+    """A 2-D ``(N, K)`` float array of probabilities: finite, each in ``[0, 1]``.
+
+    NaN rows (a model that diverged) are refused rather than scored, and a flat ``(N,)`` output is
+    refused with the shape a classifier must return.
+    """
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidInputError(
+            f"{name} must be an (N, K) array of probabilities, got {type(value).__name__}."
+        ) from None
+    if array.ndim != 2:
+        raise InvalidInputError(
+            f"{name} must be an (N, K) array of probabilities (one row per example, one column "
+            f"per class), got shape {array.shape}."
+        )
+    if n_rows is not None and array.shape[0] != n_rows:
+        raise InvalidInputError(f"{name} has {array.shape[0]} rows for {n_rows} examples.")
+    if not np.isfinite(array).all():
+        bad = int((~np.isfinite(array)).any(axis=1).sum())
+        raise InvalidInputError(
+            f"{name} holds NaN or inf in {bad} of {array.shape[0]} rows: the model's output is "
+            "not a probability (did training diverge? check the model and its input scale)."
+        )
+    if array.size and (array.min() < -1e-6 or array.max() > 1 + 1e-6):
+        raise InvalidInputError(
+            f"{name} must lie in [0, 1], got values in [{array.min():.3g}, {array.max():.3g}]; "
+            "apply a softmax to logits first."
+        )
+    return array
+
+
+def check_callable(name: str, value: Any, what: str) -> Any:
+    """``value`` if callable (a factory, a function), else an error naming ``what`` to pass."""
+    if not callable(value):
+        raise InvalidInputError(
+            f"{name} must be {what}, got {_shown(value)} ({type(value).__name__})."
+        )
+    return value
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """``value`` if it is ``True`` or ``False`` (a string such as ``'no'`` is truthy in Python)."""
+    if not isinstance(value, bool | np.bool_):
+        raise InvalidInputError(
+            f"{name} must be True or False, got {_shown(value)} ({type(value).__name__})."
+        )
+    return bool(value)

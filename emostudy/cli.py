@@ -6,6 +6,7 @@
     emostudy photo.jpg -o annotated.jpg # print faces and emotions, write an annotated copy
     emostudy photo.jpg --json           # machine-readable results
     emostudy photos/ -o summary.csv     # every image of a folder (one bad file is skipped)
+    emostudy big.jpg --tile             # small faces in a large photo, at full resolution
     emostudy clip.mp4 -o annotated.mp4  # annotated video + per-track CSV (annotated.csv)
     emostudy --camera 0                 # live window with smoothed labels (q quits)
     emostudy export -o exported/        # the model as ONNX and TFLite, with measured parity
@@ -17,7 +18,8 @@
 ``emostudy SOURCE``.
 
 Exit codes: 0 done; 1 an input, model or video problem (one line says what and how to fix it);
-2 a usage mistake; 3 no face found.
+2 a usage mistake; 3 no face found; 4 a folder run skipped some images (each named on stderr; the
+results of the others are printed and written).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -38,11 +41,15 @@ from emostudy.errors import EmostudyError, InvalidInputError
 #: File suffixes read as images when a folder is given.
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
-EXIT_ERROR, EXIT_USAGE, EXIT_NO_FACE = 1, 2, 3
+EXIT_ERROR, EXIT_USAGE, EXIT_NO_FACE, EXIT_SKIPPED = 1, 2, 3, 4
 
 
 class NoFaceFound(EmostudyError):
     """The input holds no face the detector finds at the minimum score."""
+
+
+class ImagesSkipped(EmostudyError):
+    """A folder run skipped some images that cannot be read (the others were processed)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -67,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NoFaceFound as error:
         click.echo(f"emostudy: {error}", err=True)
         return EXIT_NO_FACE
+    except ImagesSkipped as error:
+        click.echo(f"emostudy: {error}", err=True)
+        return EXIT_SKIPPED
     except EmostudyError as error:
         click.echo(f"emostudy: error: {error}", err=True)
         return EXIT_ERROR
@@ -90,9 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     context_settings={"help_option_names": ["-h", "--help"]},
     epilog="Other commands (each with --help): emostudy export (ONNX and TFLite), emostudy "
     "headline (train a headline model), emostudy run (execute the book's chapters). Exit codes: "
-    "0 done, 1 input/model/video problem, 2 usage, 3 no face found.",
+    "0 done, 1 input/model/video problem, 2 usage, 3 no face found, 4 a folder run skipped "
+    "unreadable images.",
 )
-@click.argument("source", required=False, type=click.Path(path_type=Path))
+@click.argument("source", required=False, type=str)
 @click.option("--camera", type=int, default=None, help="Read a live camera (index, e.g. 0).")
 @click.option("--demo", is_flag=True, help="Run on scikit-image's astronaut photo.")
 @click.option(
@@ -110,7 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     "--min-score",
     type=float,
     default=None,
-    help="Drop faces the detector scores lower (default: its operating threshold, chapter 7).",
+    help="Drop faces the detector scores lower (default: its operating threshold, chapter 7). "
+    "In [0, 1] for the detectors whose score is a probability (all but haar, dlib_hog, "
+    "dlib_mmod).",
 )
 @click.option("--model", default=None, help="Shipped model name or .keras/.onnx/.tflite file.")
 @click.option(
@@ -118,7 +131,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     type=click.IntRange(min=16),
     default=None,
     help="Longest side (pixels) the detector searches; default 1280 for images, 320 for video "
-    "and camera frames (faster; faces are still cropped at full resolution).",
+    "and camera frames (faster, but faces under about 40 px high in a frame are missed that the "
+    "photo setting finds; pass --max-side 1280 to search frames like photos). Faces are still "
+    "cropped at full resolution. Values above 2048 act as 2048, the detectors' memory bound: "
+    "for small faces in a large photo use --tile.",
+)
+@click.option(
+    "--tile",
+    is_flag=True,
+    help="Large photos: also search overlapping full-resolution tiles of --max-side pixels "
+    "(finds small faces the shrunk photo loses; memory of one tile, time grows with the "
+    "photo's area). Images up to 150 megapixels are read.",
 )
 @click.option("--no-smoothing", is_flag=True, help="Video: show each frame's own probabilities.")
 @click.option("--no-tta", is_flag=True, help="Classify each face once (no mirror average).")
@@ -136,6 +159,7 @@ def recognize_command(
     min_score: float | None,
     model: str | None,
     max_side: int | None,
+    tile: bool,
     no_smoothing: bool,
     no_tta: bool,
     workers: int,
@@ -150,18 +174,42 @@ def recognize_command(
     chosen = sum([source is not None, camera is not None, demo])
     if chosen != 1:
         raise click.UsageError("Give exactly one of SOURCE, --camera N or --demo.")
-    if source is not None and not source.exists():
-        raise InvalidInputError(f"No such file or folder: {source}.")
+    from emostudy._validation import check_path
+    from emostudy.detectors import DEFAULT_MAX_SIDE as DETECTOR_MAX_SIDE
+    from emostudy.detectors import DETECTORS
     from emostudy.recognition.recognizer import DEFAULT_MAX_SIDE, VIDEO_MAX_SIDE, EmotionRecognizer
     from emostudy.recognition.video import VIDEO_SUFFIXES
 
+    if source is not None:
+        source = check_path("SOURCE", source)
+        if not source.exists():
+            raise InvalidInputError(f"No such file or folder: {source}.")
+    if min_score is not None and detector in DETECTORS:
+        try:
+            DETECTORS[detector].check_score("--min-score", min_score)
+        except InvalidInputError as error:
+            raise click.BadParameter(str(error), param_hint="'--min-score'") from None
     video = camera is not None or (
         source is not None and source.is_file() and source.suffix.lower() in VIDEO_SUFFIXES
     )
+    if max_side is not None and max_side > DETECTOR_MAX_SIDE:
+        click.echo(
+            f"emostudy: --max-side {max_side} is above the detectors' limit of "
+            f"{DETECTOR_MAX_SIDE} px (their memory bound), which is used; --tile searches a large "
+            "photo at full resolution.",
+            err=True,
+        )
     if max_side is None:
         max_side = VIDEO_MAX_SIDE if video else DEFAULT_MAX_SIDE
+        if video:
+            click.echo(
+                f"emostudy: video frames are searched at {VIDEO_MAX_SIDE} px (photos at "
+                f"{DEFAULT_MAX_SIDE}): faster, but faces under about 40 px high may be missed; "
+                f"--max-side {DEFAULT_MAX_SIDE} searches frames like photos.",
+                err=True,
+            )
     recognizer = EmotionRecognizer(
-        detector, model, min_score=min_score, flip_tta=not no_tta, max_side=max_side
+        detector, model, min_score=min_score, flip_tta=not no_tta, max_side=max_side, tile=tile
     )
     smoothing = 0.0 if no_smoothing else 0.7
     if demo:
@@ -178,23 +226,36 @@ def recognize_command(
 
 
 def _one_image(recognizer, image: Any, name: str, output: Path | None, as_json: bool) -> int:
+    from emostudy.detectors.base import TILE_FACTOR
     from emostudy.imageio import as_bgr
 
-    bgr = as_bgr(image)
     if output is not None:
         _check_image_output(output)
+    bgr = as_bgr(image)
     result = recognizer.recognize(bgr)
     result.source = name
     if output is not None:
         _write_image(output, bgr, result)
+        click.echo(f"annotated image: {output}", err=True)
     if as_json:
         click.echo(result.to_json(indent=2))
     else:
         click.echo(_describe(name, result))
     if not result.faces:
+        height, width = bgr.shape[:2]
+        searched = recognizer.detector.max_side
+        if searched and max(height, width) > TILE_FACTOR * searched and not recognizer.tile:
+            hint = (
+                f"this photo is {width}x{height} px and the detector searched it shrunk to "
+                f"{searched} px, where small faces vanish: try --tile (full-resolution tiles)"
+            )
+        else:
+            hint = "try a lower --min-score or another --detector"
+        score = (
+            "" if recognizer.min_score is None else f", minimum score {recognizer.min_score:.3g}"
+        )
         raise NoFaceFound(
-            f"no face found in {name} (detector {recognizer.detector.name}, minimum score "
-            f"{recognizer.min_score:.3g}); try a lower --min-score or another --detector."
+            f"no face found in {name} (detector {recognizer.detector.name}{score}); {hint}."
         )
     return 0
 
@@ -213,21 +274,36 @@ def _describe(name: str, result) -> str:
     return "\n".join(lines)
 
 
-def _check_image_output(output: Path) -> None:
-    if output.suffix.lower() not in IMAGE_SUFFIXES:
+def _check_output_file(output: Path, example: str) -> None:
+    """``-o`` must name a file whose folder exists, never an existing folder."""
+    if output.is_dir():
         raise InvalidInputError(
-            f"Cannot write an image as {output.name!r}: use one of {', '.join(IMAGE_SUFFIXES)}."
+            f"-o {output} is an existing folder; -o names the file to write, e.g. "
+            f"{output / example}."
         )
     if not output.parent.resolve().is_dir():
         raise InvalidInputError(f"Output folder does not exist: {output.parent}.")
 
 
+def _check_image_output(output: Path) -> None:
+    _check_output_file(output, "annotated.jpg")
+    if output.suffix.lower() not in IMAGE_SUFFIXES:
+        raise InvalidInputError(
+            f"Cannot write an image as {output.name!r}: use one of {', '.join(IMAGE_SUFFIXES)}."
+        )
+
+
 def _write_image(output: Path, bgr, result) -> None:
     import cv2
 
-    from emostudy.recognition.drawing import draw_faces
+    from emostudy.recognition.drawing import DrawingWarning, draw_faces
 
-    ok, buffer = cv2.imencode(output.suffix.lower(), draw_faces(bgr, result))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DrawingWarning)
+        annotated = draw_faces(bgr, result)
+    for warning in caught:
+        click.echo(f"emostudy: note: {warning.message}", err=True)
+    ok, buffer = cv2.imencode(output.suffix.lower(), annotated)
     if not ok:
         raise InvalidInputError(f"OpenCV cannot encode {output.suffix} images here; try .png.")
     output.write_bytes(buffer.tobytes())
@@ -237,11 +313,14 @@ def _folder(recognizer, folder: Path, output, as_json, workers: int, quiet: bool
     import pandas as pd
     from tqdm import tqdm
 
+    from emostudy.imageio import list_folder
     from emostudy.recognition.results import faces_frame
 
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    files = [p for p in list_folder(folder) if p.suffix.lower() in IMAGE_SUFFIXES]
     if not files:
         raise InvalidInputError(f"No images ({', '.join(IMAGE_SUFFIXES)}) in folder {folder}.")
+    if output is not None:
+        _check_output_file(output, "summary.csv")
     if output is not None and output.suffix.lower() not in (".csv", ".json"):
         raise InvalidInputError(
             f"For a folder, -o names the summary file (.csv or .json), got {output.name!r}."
@@ -284,15 +363,23 @@ def _folder(recognizer, folder: Path, output, as_json, workers: int, quiet: bool
             if "error" in summary:
                 summary = summary[[c for c in summary.columns if c != "error"] + ["error"]]
             summary.to_csv(output, index=False)
+        click.echo(f"summary: {output}", err=True)
     if done == 0:
         raise InvalidInputError(f"None of the {len(files)} images in {folder} could be read.")
+    if skipped:
+        raise ImagesSkipped(
+            f"skipped {len(skipped)} of {len(files)} images that cannot be read "
+            f"({', '.join(skipped[:3])}{' ...' if len(skipped) > 3 else ''}); the others' "
+            "results are complete (exit code "
+            f"{EXIT_SKIPPED})."
+        )
     return 0
 
 
 def _video(recognizer, source, output, as_json, smoothing, every, max_frames, quiet) -> int:
     from tqdm import tqdm
 
-    from emostudy.recognition.drawing import draw_faces
+    from emostudy.recognition.drawing import DrawingWarning, draw_faces
     from emostudy.recognition.video import (
         AnnotatedVideoWriter,
         open_video,
@@ -305,6 +392,7 @@ def _video(recognizer, source, output, as_json, smoothing, every, max_frames, qu
     camera = isinstance(source, int)
     csv_path = video_path = None
     if output is not None:
+        _check_output_file(output, "annotated.mp4")
         if output.suffix.lower() == ".csv":
             csv_path = output
         else:
@@ -343,7 +431,9 @@ def _video(recognizer, source, output, as_json, smoothing, every, max_frames, qu
         for frame in tqdm(
             stream, total=total, desc="frames", unit="frame", disable=quiet, file=sys.stderr
         ):
-            annotated = draw_faces(frame.frame, frame.recognition)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DrawingWarning)  # a label suffices in a video
+                annotated = draw_faces(frame.frame, frame.recognition)
             frame.frame = None  # keep only the results in memory
             frames.append(frame)
             if writer is not None:

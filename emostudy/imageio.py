@@ -19,6 +19,29 @@ from emostudy.errors import (
 #: Colour orders an image array may come in (the ``color_order`` of every reader).
 COLORS = ("bgr", "rgb", "gray")
 
+#: Largest image file :func:`read_image` decodes, in pixels (150 megapixels, e.g. 15,000 x 10,000:
+#: 450 MB as a BGR array). Larger files are refused from their header, before any decoding.
+MAX_IMAGE_PIXELS = 150_000_000
+
+
+def _header_size(buffer: np.ndarray) -> tuple[int, int] | None:
+    """``(width, height)`` from an encoded image's header (Pillow reads only the header), or
+    None when Pillow does not know the format (OpenCV then decides)."""
+    import io
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(buffer.tobytes())) as image:
+                return image.size
+    except Image.DecompressionBombError:  # Pillow's own limit (179 megapixels), above ours
+        return (Image.MAX_IMAGE_PIXELS * 2 + 1, 1)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return None
+
 
 def read_image(
     path: str | os.PathLike, *, color_order: str = "bgr", hint: str | None = None
@@ -45,7 +68,7 @@ def read_image(
     FileAccessError
         The file exists but this user may not read it.
     CorruptImageError
-        The file is empty, truncated, not an image, or larger than OpenCV agrees to decode.
+        The file is empty, truncated, not an image, or larger than :data:`MAX_IMAGE_PIXELS`.
     """
     if color_order not in ("bgr", "gray"):
         raise InvalidInputError(f"color_order must be 'bgr' or 'gray', got {color_order!r}.")
@@ -65,6 +88,18 @@ def read_image(
         ) from None
     except OSError as error:
         raise CorruptImageError(f"Cannot read image file {path}: {error}.") from None
+    size = _header_size(buffer) if buffer.size else None
+    if size is not None and size[0] * size[1] > MAX_IMAGE_PIXELS:
+        shown = (
+            f"{size[0]:,} x {size[1]:,} pixels"
+            if size[1] > 1
+            else f"more than {(size[0] - 1) / 1e6:.0f} megapixels"
+        )
+        raise CorruptImageError(
+            f"Image file {path} is too large to read: its header says {shown}, and emostudy "
+            f"reads images up to {MAX_IMAGE_PIXELS / 1e6:.0f} megapixels (MAX_IMAGE_PIXELS; "
+            "memory grows with the pixels). Shrink it first, or cut it into parts."
+        )
     flag = cv2.IMREAD_COLOR if color_order == "bgr" else cv2.IMREAD_GRAYSCALE
     image, refused = None, ""
     if buffer.size:
@@ -81,6 +116,47 @@ def read_image(
             f"not an image (JPEG, PNG, BMP...).{refused}" + (f" {hint}" if hint else "")
         )
     return image
+
+
+def check_readable(path: str | os.PathLike, *, what: str = "folder") -> None:
+    """Raise :class:`~emostudy.errors.FileAccessError` when ``path`` exists but this user may not
+    read it (a folder: list and enter it), so that no caller meets a bare ``PermissionError``."""
+    path = check_path("path", path)
+    needed = os.R_OK | (os.X_OK if path.is_dir() else 0)
+    if path.exists() and not os.access(path, needed):
+        raise FileAccessError(
+            f"Cannot open {what} {path}: permission denied. Make it readable "
+            f"(chmod u+r{'x' if path.is_dir() else ''}) or run as a user who may read it."
+        )
+
+
+def list_folder(path: str | os.PathLike, *, what: str = "folder") -> list:
+    """The visible entries of a folder (hidden ``.*`` names left out), sorted.
+
+    The one place emostudy lists a folder, so that a folder this user may not open raises
+    :class:`~emostudy.errors.FileAccessError` naming it, never a bare ``PermissionError``.
+
+    Parameters
+    ----------
+    path
+        The folder.
+    what
+        What the folder is, for messages (``"CK+ class folder"``...).
+    """
+    folder = check_path("path", path)
+    check_readable(folder, what=what)
+    try:
+        entries = list(folder.iterdir())
+    except PermissionError:
+        raise FileAccessError(
+            f"Cannot open {what} {folder}: permission denied. Make it readable (chmod u+rx) or "
+            "run as a user who may read it."
+        ) from None
+    except FileNotFoundError:
+        raise DataNotFoundError(f"{what.capitalize()} not found: {folder}.") from None
+    except NotADirectoryError:
+        raise InvalidInputError(f"{folder} is a file, not a {what}.") from None
+    return sorted(entry for entry in entries if not entry.name.startswith("."))
 
 
 def as_bgr(image: Any, color_order: str = "bgr") -> np.ndarray:
@@ -145,6 +221,9 @@ def as_bgr(image: Any, color_order: str = "bgr") -> np.ndarray:
 
 __all__ = [
     "COLORS",
+    "MAX_IMAGE_PIXELS",
     "read_image",
+    "check_readable",
+    "list_folder",
     "as_bgr",
 ]

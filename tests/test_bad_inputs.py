@@ -632,6 +632,610 @@ def cli_cases() -> list[Case]:
              check=exits(1, "Cannot decode image file")),
         Case("cli/no-source", cli(), check=exits(2, "Give exactly one of")),
         Case("cli/unknown-option", cli("--bogus"), check=exits(2, "No such option")),
+        # issue 23
+        Case("cli/empty-source", cli(""), check=exits(1, "SOURCE is an empty string")),
+        Case("cli/min-score-above-1", cli("--demo", "--min-score", "2"),
+             check=exits(2, "--min-score must lie in [0, 1]")),
+        Case("cli/output-is-a-folder", cli("--demo", "-o", where=lambda c: [str(c.folder)]),
+             check=exits(1, "is an existing folder")),
+        Case("cli/corrupt-tflite-model", cli("--demo", "--model", where=lambda c: [str(_made(
+             c, "cli_corrupt.tflite", lambda p: p.write_bytes(b"\xff\xfe not a model")))]),
+             check=exits(1, "not a valid .tflite model")),
+        Case("cli/folder-with-an-unreadable-image", lambda c: _denied_folder_run(c, cli),
+             check=exits(4, "skipped 1 of 2 images", "permission denied")),
+    ]  # fmt: skip
+
+
+def _denied_folder_run(c: Context, cli: Callable[..., Callable[[Context], Any]]):
+    """A folder of two images, one of them unreadable, through the command (haar: fast)."""
+    folder = c.tmp / "cli_denied_folder"
+    if not folder.exists():
+        folder.mkdir()
+        for name in ("a.png", "b.png"):
+            (folder / name).write_bytes(c.face_png.read_bytes())
+    with denied(folder / "b.png"):
+        return cli("--detector", "haar", "-q", str(folder))(c)
+
+
+# --------------------------------------------------------------------------------------------
+# issue 23: the bad inputs a newcomer's sweep found, grouped by where the fix lives
+
+
+@contextlib.contextmanager
+def denied(path: Path) -> Iterator[None]:
+    """``path`` (a file or folder) unreadable for the length of one row: ``chmod 000``, and, when
+    the worker runs as root (whom permissions do not stop), the reads that touch ``path``
+    (listing a folder, reading a file) raise ``PermissionError`` as they would for another user."""
+    import pathlib
+
+    mode = path.stat().st_mode
+    path.chmod(0)
+    real_iterdir, real_fromfile, real_access = pathlib.Path.iterdir, np.fromfile, os.access
+
+    def under(other: Any) -> bool:
+        other = Path(other)
+        return other == path or path in other.parents
+
+    def refuse(target: Any) -> None:
+        raise PermissionError(13, "Permission denied", str(target))
+
+    def iterdir(self):
+        if under(self):
+            refuse(self)
+        return real_iterdir(self)
+
+    def fromfile(file, *args, **kwargs):
+        if isinstance(file, str | os.PathLike) and under(file):
+            refuse(file)
+        return real_fromfile(file, *args, **kwargs)
+
+    def access(target, mode, *args, **kwargs):
+        return False if under(target) else real_access(target, mode, *args, **kwargs)
+
+    as_root = os.geteuid() == 0
+    if as_root:
+        pathlib.Path.iterdir, np.fromfile, os.access = iterdir, fromfile, access
+    try:
+        yield
+    finally:
+        if as_root:
+            pathlib.Path.iterdir, np.fromfile, os.access = real_iterdir, real_fromfile, real_access
+        path.chmod(mode)
+
+
+def _made(c: Context, name: str, build: Callable[[Path], Any]) -> Path:
+    """A file or folder ``name`` in the row context's folder, built once."""
+    path = c.tmp / name
+    if not path.exists():
+        build(path)
+    return path
+
+
+def _fer_folder(path: Path) -> None:
+    from tests.data_fixtures import write_fake_fer_folder
+
+    write_fake_fer_folder(path)
+
+
+def _ckplus_folder(path: Path) -> None:
+    from tests.data_fixtures import write_fake_ckplus
+
+    write_fake_ckplus(path)
+
+
+def _png_claiming(path: Path, width: int, height: int) -> None:
+    """A PNG whose header claims ``width x height`` pixels (a few hundred bytes on disk)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _video(path: Path) -> None:
+    import cv2
+
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (64, 48))
+    for i in range(5):
+        writer.write(np.full((48, 64, 3), 40 * i, np.uint8))
+    writer.release()
+
+
+def _first_class_folder(root: Path, split: str = "") -> Path:
+    base = root / split if split else root
+    return sorted(p for p in base.iterdir() if p.is_dir())[0]
+
+
+def _errors_of(results) -> list[str]:
+    return [type(r).__name__ for _, r in results if isinstance(r, Exception)]
+
+
+def reading_cases() -> list[Case]:
+    """One image reader and one folder lister: permissions, huge headers, paths that are not."""
+    from emostudy.data import load_ckplus, load_fer2013, read_gray
+    from emostudy.imageio import read_image
+    from emostudy.recognition import EmotionRecognizer
+
+    e = errors()
+    made: dict[str, Any] = {}
+
+    def rec():
+        if "rec" not in made:
+            made["rec"] = EmotionRecognizer(detector="haar")
+        return made["rec"]
+
+    def fer_denied(part: Callable[[Path], Path]):
+        def call(c):
+            root = _made(c, "fer_perm", _fer_folder)
+            with denied(part(root)):
+                return load_fer2013(root, progress=False)
+
+        return call
+
+    def ck_denied(part: Callable[[Path], Path]):
+        def call(c):
+            root = _made(c, "ckplus_perm", _ckplus_folder)
+            with denied(part(root)):
+                return load_ckplus(root, progress=False)
+
+        return call
+
+    def file_denied(function: Callable[[Context, Path], Any]):
+        def call(c):
+            path = _made(c, "denied.png", lambda p: p.write_bytes(c.face_png.read_bytes()))
+            with denied(path):
+                return function(c, path)
+
+        return call
+
+    huge = lambda c: _made(c, "claims_40000.png", lambda p: _png_claiming(p, 40000, 40000))  # noqa: E731
+    denied_words = ("permission denied", "chmod")
+    return [
+        Case("fer2013/denied-class-folder",
+             fer_denied(lambda root: _first_class_folder(root, "train")), e.FileAccessError,
+             denied_words),
+        Case("fer2013/denied-root", fer_denied(lambda root: root), e.FileAccessError,
+             denied_words),
+        Case("fer2013/denied-image", fer_denied(lambda root: sorted(
+             _first_class_folder(root, "train").iterdir())[0]), e.FileAccessError, denied_words),
+        Case("ckplus/denied-class-folder", ck_denied(_first_class_folder), e.FileAccessError,
+             denied_words),
+        Case("ckplus/denied-root", ck_denied(lambda root: root), e.FileAccessError, denied_words),
+        Case("read_gray/denied", file_denied(lambda c, p: read_gray(p)), e.FileAccessError,
+             denied_words),
+        Case("detect/denied", file_denied(lambda c, p: c.detector("haar").detect(p)),
+             e.FileAccessError, denied_words),
+        Case("recognize/denied", file_denied(lambda c, p: rec().recognize(p)), e.FileAccessError,
+             denied_words),
+        Case("recognize_files/denied-is-skipped",
+             file_denied(lambda c, p: _errors_of(rec().recognize_files([p], workers=1))),
+             check=is_true(lambda errs: errs == ["FileAccessError"], "a FileAccessError result")),
+        Case("read_image/header-40000x40000", lambda c: read_image(huge(c)), e.CorruptImageError,
+             ("too large to read", "up to 150 megapixels")),
+        Case("detect/header-40000x40000", lambda c: c.detector("haar").detect(huge(c)),
+             e.CorruptImageError, ("too large to read", "up to 150 megapixels")),
+        Case("recognize/header-40000x40000", lambda c: rec().recognize(huge(c)),
+             e.CorruptImageError, ("too large to read", "up to 150 megapixels")),
+        Case("read_image/unknown-user", lambda c: read_image("~nosuchuser_emostudy/x.png"),
+             e.InvalidInputError, ("names no user", "write the path out in full")),
+        Case("read_image/url", lambda c: read_image("http://example.com/face.jpg"),
+             e.InvalidInputError, ("is a URL", "Download the file first")),
+        Case("recognize/url", lambda c: rec().recognize("https://example.com/face.jpg"),
+             e.InvalidInputError, ("is a URL",)),
+        Case("fer2013/empty-string", lambda c: load_fer2013(""), e.InvalidInputError,
+             ("empty string", "'.' for this folder")),
+        Case("ckplus/empty-string", lambda c: load_ckplus(""), e.InvalidInputError,
+             ("empty string",)),
+    ]  # fmt: skip
+
+
+def _latin1_csv(path: Path) -> None:
+    from tests.data_fixtures import fake_fer_csv_rows, write_fer_csv
+
+    write_fer_csv(path, fake_fer_csv_rows())
+    path.write_bytes(path.read_bytes().replace(b"Training", "Tr\xe4ining".encode("latin-1"), 1))
+
+
+def _long_field_csv(path: Path) -> None:
+    path.write_text('emotion,pixels,Usage\n0,"' + "1 " * 70000 + '",Training\n')
+
+
+def _undecodable_ckplus(path: Path) -> None:
+    (path / "anger").mkdir(parents=True)
+    for name in ("S010_004_00000018.png", "S011_004_00000021.png"):
+        (path / "anger" / name).write_bytes(b"not a png at all")
+
+
+def _wider(change: Callable[[Path], None], **options: Any) -> Callable[[Path], None]:
+    def build(path: Path) -> None:
+        from tests.test_data_wider import write_fake_wider
+
+        write_fake_wider(path, **options)
+        change(path)
+
+    return build
+
+
+def _keep(index: int) -> dict[str, dict[str, list[int]]]:
+    from tests.test_data_wider import KEEP
+
+    return {**KEEP, "easy": {**KEEP["easy"], "0_Parade_a": [index]}}
+
+
+def data_cases() -> list[Case]:
+    from emostudy.data import (
+        audit,
+        load_ckplus,
+        load_fer2013,
+        load_wider_face_val,
+        make_synthetic_faces,
+        sample_per_class,
+        subject_folds,
+    )
+
+    e = errors()
+
+    def wider(name: str, change: Callable[[Path], None] = lambda p: None, **options: Any):
+        return lambda c: load_wider_face_val(_made(c, name, _wider(change, **options)))
+
+    def demographics(text: str) -> Callable[[Path], None]:
+        return lambda root: (root / "demographics_val.csv").write_text(text)
+
+    def gt_latin1(root: Path) -> None:
+        gt = root / "wider_face_val_bbx_gt.txt"
+        gt.write_bytes(gt.read_bytes().replace(b"Parade_a", "Parade_\xe4".encode("latin-1"), 1))
+
+    def no_subject(c):
+        faceset = c.faceset()
+        faceset.meta.loc[2, "subject"] = None
+        return subject_folds(faceset, n_splits=2)
+
+    def missing_usage(c):
+        faceset = c.faceset()
+        faceset.meta.loc[0, "usage"] = None
+        return audit(faceset)
+
+    sample = lambda c: load_wider_face_val(_made(c, "wider_ok", _wider(lambda p: None)))  # noqa: E731
+    return [
+        Case("fer2013/latin1-csv", lambda c: load_fer2013(_made(c, "latin1.csv", _latin1_csv),
+             progress=False), e.DataLayoutError, ("not UTF-8", "Re-save it as UTF-8")),
+        Case("fer2013/field-over-csv-limit", lambda c: load_fer2013(
+             _made(c, "long_field.csv", _long_field_csv), progress=False), e.DataLayoutError,
+             ("not a well-formed CSV", "fix or delete that row")),
+        Case("ckplus/all-undecodable", lambda c: load_ckplus(
+             _made(c, "ckplus_undecodable", _undecodable_ckplus), progress=False),
+             e.CorruptImageError, ("all of them", "re-download")),
+        Case("wider/gt-not-utf8", wider("wider_latin1", gt_latin1), e.DataLayoutError,
+             ("not UTF-8",)),
+        Case("wider/demographics-empty", wider("wider_demo_empty", demographics("")),
+             e.DataLayoutError, ("Cannot read", "without demographics")),
+        Case("wider/demographics-face-not-integer", wider("wider_demo_face", demographics(
+             ",file,perceived_gender,perceived_age,perceived_skin,face\n"
+             "0,images/0--Parade/0_Parade_a.jpg,Female,Adult,V,first\n")), e.DataLayoutError,
+             ("'face' column must hold 0-based integer",)),
+        Case("wider/demographics-file-numeric", wider("wider_demo_file", demographics(
+             ",file,perceived_gender,perceived_age,perceived_skin,face\n0,7,Female,Adult,V,1\n")),
+             e.DataLayoutError, ("'file' column must hold image paths",)),
+        Case("wider/keep-index-9", wider("wider_keep9", keep=_keep(9)), e.DataLayoutError,
+             ("keeps face 9", "1-based")),
+        Case("wider/keep-index-0", wider("wider_keep0", keep=_keep(0)), e.DataLayoutError,
+             ("keeps face 0", "1-based")),
+        Case("wider/sample-negative", lambda c: sample(c).sample(-1), e.InvalidInputError,
+             ("n must be an integer >= 1",)),
+        Case("wider/sample-float", lambda c: sample(c).sample(1.5), e.InvalidInputError,
+             ("n must be an integer",)),
+        Case("subject_folds/seed-string", lambda c: subject_folds(c.faceset(), 2, seed="x"),
+             e.InvalidInputError, ("seed must be an integer",)),
+        Case("subject_folds/none-subject", no_subject, e.InvalidInputError,
+             ("have no 'subject'", "give every image its subject")),
+        Case("sample_per_class/seed-string", lambda c: sample_per_class(c.faceset(), 2,
+             seed="x"), e.InvalidInputError, ("seed must be an integer",)),
+        Case("make_synthetic_faces/float", lambda c: make_synthetic_faces(2.5),
+             e.InvalidInputError, ("n_per_class must be an integer",)),
+        Case("make_synthetic_faces/string", lambda c: make_synthetic_faces("3"),
+             e.InvalidInputError, ("n_per_class must be an integer",)),
+        Case("audit/missing-usage-counted", lambda c: missing_usage(c).summary(),
+             check=is_true(lambda s: s["n_images"] == 6, "all 6 images counted")),
+        Case("audit/missing-usage-in-class-counts",
+             lambda c: int(missing_usage(c).class_counts["total"].sum()),
+             check=is_true(lambda n: n == 6, "class counts total 6")),
+    ]  # fmt: skip
+
+
+class _FakeModel:
+    """A stand-in Keras model whose ``predict`` returns a fixed kind of output."""
+
+    def __init__(self, output: Callable[[int], np.ndarray]) -> None:
+        self.output = output
+        self.output_shape = (None, 7)
+
+    def predict(self, x, **kwargs):
+        return self.output(len(x))
+
+    def __call__(self, x, **kwargs):
+        return self.output(len(x))
+
+
+def model_cases() -> list[Case]:
+    from emostudy.detectors import create_detector
+    from emostudy.models import load_emotion_model, predict_emotions
+    from emostudy.recognition import EmotionRecognizer
+
+    e = errors()
+    face = np.random.default_rng(6).integers(0, 256, (2, 48, 48), dtype=np.uint8)
+    nan_model = _FakeModel(lambda n: np.full((n, 7), np.nan, np.float32))
+    flat_model = _FakeModel(lambda n: np.zeros(n, np.float32))
+
+    def recognizer(**options):
+        return lambda c: EmotionRecognizer(detector="haar", **options)
+
+    def corrupt(name: str, data: bytes):
+        return lambda c: EmotionRecognizer(
+            detector="haar", model=_made(c, name, lambda p: p.write_bytes(data))
+        )
+
+    def files(paths, **options):
+        def call(c):
+            return list(EmotionRecognizer(detector="haar").recognize_files(paths, **options))
+
+        return call
+
+    return [
+        Case("create_detector/list", lambda c: create_detector(["haar"]), e.InvalidInputError,
+             ("takes one detector name", "available: haar")),
+        Case("load_emotion_model/list", lambda c: load_emotion_model(["x"]),
+             e.InvalidInputError, ("named by a string",)),
+        Case("load_emotion_model/absolute-path", lambda c: load_emotion_model(str(c.tmp / "m")),
+             e.InvalidInputError, ("is a file path, not a shipped model name",)),
+        Case("haar/min-size-above-max-size", lambda c: create_detector(
+             "haar", min_size=(80, 80), max_size=(40, 40)), e.InvalidInputError,
+             ("larger than max_size",)),
+        Case("haar/corrupt-cascade", lambda c: create_detector("haar", cascade=str(
+             _made(c, "corrupt_cascade.xml", lambda p: p.write_text("<opencv_storage><cascade>"
+             "<stageType>BOOST</stageType><stages>oops")))), e.ModelNotFoundError,
+             ("could not load the cascade file",)),
+        Case("predict_emotions/nan-model", lambda c: predict_emotions(face, model=nan_model),
+             e.InvalidInputError, ("NaN or inf for 2 of 2 faces",)),
+        Case("predict_emotions/flat-model", lambda c: predict_emotions(face, model=flat_model),
+             e.InvalidInputError, ("must return (N, n_classes) logits",)),
+        Case("recognizer/corrupt-keras", corrupt("corrupt.keras", b"PK\x03\x04 broken zip"),
+             e.ModelNotFoundError, ("not a valid .keras model", "Re-save or re-download")),
+        Case("recognizer/corrupt-tflite", corrupt("corrupt.tflite", b"\xff\xfe not flatbuffers"),
+             e.ModelNotFoundError, ("not a valid .tflite model", "emostudy export")),
+        Case("recognizer/model-int", recognizer(model=123), e.InvalidInputError,
+             ("model must be a shipped model name",)),
+        Case("recognizer/model-list", recognizer(model=["x"]), e.InvalidInputError,
+             ("model must be a shipped model name",)),
+        Case("recognize_files/one-path", files("photo.jpg"), e.InvalidInputError,
+             ("must be a list of image paths", "pass ['photo.jpg']")),
+        Case("recognize_files/workers-none", files([], workers=None), e.InvalidInputError,
+             ("workers must be an integer",)),
+        Case("recognize_files/workers-string", files([], workers="two"), e.InvalidInputError,
+             ("workers must be an integer",)),
+    ]  # fmt: skip
+
+
+def crop_video_drawing_cases() -> list[Case]:
+    from emostudy.faces import CropSpec
+    from emostudy.recognition import (
+        AnnotatedVideoWriter,
+        FaceEmotion,
+        FaceTracker,
+        draw_faces,
+        read_frames,
+        recognize_video,
+        track_summary,
+    )
+
+    e = errors()
+    video = lambda c: _made(c, "clip.avi", _video)  # noqa: E731
+    image = np.zeros((60, 80, 3), np.uint8)
+
+    def write(frames, *, fps=10.0, size=(64, 48)):
+        def call(c):
+            import cv2
+
+            out = c.tmp / f"written_{len(list(c.tmp.glob('written_*')))}.avi"
+            with AnnotatedVideoWriter(out, fps=fps, size=size) as writer:
+                for frame in frames:
+                    writer.write(frame)
+            capture = cv2.VideoCapture(str(out))
+            readable = 0
+            while capture.read()[0]:
+                readable += 1
+            capture.release()
+            return writer.frames, readable
+
+        return call
+
+    def face(box):
+        return FaceEmotion(box=box, score=1.0)
+
+    gray = [np.full((48, 64), 100, np.uint8)] * 3
+    return [
+        Case("CropSpec/margin-string", lambda c: CropSpec(margin="0.1"), e.InvalidInputError,
+             ("margin must be a number",)),
+        Case("CropSpec/shift-none", lambda c: CropSpec(shift=None), e.InvalidInputError,
+             ("shift must be a number",)),
+        Case("CropSpec/square-string", lambda c: CropSpec(square="no"), e.InvalidInputError,
+             ("square must be True or False",)),
+        Case("FaceTracker/iou-string", lambda c: FaceTracker(iou_threshold="0.3"),
+             e.InvalidInputError, ("iou_threshold must be a number",)),
+        Case("FaceTracker/max_missed-string", lambda c: FaceTracker(max_missed="x"),
+             e.InvalidInputError, ("max_missed must be an integer",)),
+        Case("recognize_video/smoothing-string", lambda c: recognize_video(
+             object(), video(c), smoothing="0.5"), e.InvalidInputError,
+             ("smoothing must be a number",)),
+        Case("read_frames/every-string", lambda c: read_frames(video(c), every="x"),
+             e.InvalidInputError, ("every must be an integer",)),
+        Case("read_frames/max_frames-string", lambda c: read_frames(video(c), max_frames="3"),
+             e.InvalidInputError, ("max_frames must be an integer",)),
+        Case("read_frames/max_frames-negative", lambda c: read_frames(video(c), max_frames=-1),
+             e.InvalidInputError, ("max_frames must be an integer >= 1",)),
+        Case("read_frames/reads", lambda c: len(list(read_frames(video(c), max_frames=3))),
+             check=is_true(lambda n: n == 3, "3 frames")),
+        Case("AnnotatedVideoWriter/size-strings", write([], size=("a", "b")),
+             e.InvalidInputError, ("size[0] must be an integer",)),
+        Case("AnnotatedVideoWriter/fps-nan", write([], fps=float("nan")), e.InvalidInputError,
+             ("fps must be a finite number",)),
+        Case("AnnotatedVideoWriter/gray-frames", write(gray),
+             check=is_true(lambda r: r == (3, 3), "3 frames written and 3 readable")),
+        Case("AnnotatedVideoWriter/float-frame", write([np.zeros((48, 64, 3))]),
+             e.InvalidInputError, ("Scale floats",)),
+        Case("track_summary/list", lambda c: track_summary([1, 2]), e.InvalidInputError,
+             ("takes the table of tracks_table",)),
+        Case("draw_faces/path", lambda c: draw_faces("photo.jpg", []), e.InvalidInputError,
+             ("read the file first",)),
+        Case("draw_faces/nan-box", lambda c: draw_faces(image, [face((np.nan, 0, 10, 10))]),
+             e.InvalidInputError, ("non-finite",)),
+        Case("draw_faces/float-image", lambda c: draw_faces(image / 255.0, []),
+             e.InvalidInputError, ("Scale floats",)),
+        Case("draw_faces/gray-image", lambda c: draw_faces(image[..., 0], [face((5, 5, 20, 20))]),
+             check=is_true(lambda out: out.shape == (60, 80, 3) and out.dtype == np.uint8,
+                           "a uint8 BGR drawing")),
+    ]  # fmt: skip
+
+
+class _Method:
+    """A stand-in transfer method whose probabilities are fixed."""
+
+    def __init__(self, value: float = 0.5) -> None:
+        self.value = value
+
+    def fit(self, inputs, labels, *, groups=None):
+        return self
+
+    def predict_proba(self, inputs):
+        return np.full((len(inputs), 2), self.value)
+
+    def __repr__(self) -> str:
+        return f"_Method({self.value})"
+
+
+def transfer_cases() -> list[Case]:
+    from emostudy.transfer import (
+        cross_validate,
+        make_folds,
+        shared_class_scores,
+        subjects_shared,
+    )
+
+    e = errors()
+    features = np.arange(8, dtype=float).reshape(4, 2)
+    folds = [(np.array([0, 1]), np.array([2, 3])), (np.array([2, 3]), np.array([0, 1]))]
+
+    def cv(labels=(0, 1, 0, 1), method=_Method):
+        return lambda c: cross_validate(
+            method, features, labels, folds, name="m", classes=("a", "b")
+        )
+
+    fer = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+    ck = ("anger", "contempt", "disgust", "fear", "happiness", "sadness", "surprise")
+
+    def shared(scores, labels):
+        return lambda c: shared_class_scores(scores, labels, score_classes=fer, label_classes=ck)
+
+    good = np.full((2, 7), 1 / 7)
+    return [
+        Case("make_folds/array", lambda c: make_folds(np.zeros((6, 48, 48, 1))),
+             e.InvalidInputError, ("make_folds takes a FaceSet",)),
+        Case("make_folds/n_splits-string", lambda c: make_folds(c.faceset(), n_splits="2"),
+             e.InvalidInputError, ("n_splits must be an integer",)),
+        Case("make_folds/n_splits-float", lambda c: make_folds(c.faceset(), n_splits=2.0),
+             e.InvalidInputError, ("n_splits must be an integer", "Pass int(2.0)")),
+        Case("subjects_shared/too-few-groups", lambda c: subjects_shared(folds, ["S1", "S2"]),
+             e.InvalidInputError, ("groups must name the subject of every image",)),
+        Case("cross_validate/fractional-labels", cv(labels=[0.7, 1.9, 0.2, 1.5]),
+             e.InvalidInputError, ("whole class indices", "never rounded")),
+        Case("cross_validate/string-labels", cv(labels=["a", "b", "a", "b"]),
+             e.InvalidInputError, ("integer class indices", "classes.index")),
+        Case("cross_validate/method-instance", cv(method=_Method()), e.InvalidInputError,
+             ("make_method must be a factory",)),
+        Case("cross_validate/nan-probabilities", cv(method=lambda: _Method(np.nan)),
+             e.InvalidInputError, ("NaN or inf",)),
+        Case("cross_validate/works", lambda c: cv()(c).mean_accuracy,
+             check=is_true(lambda a: 0 <= a <= 1, "an accuracy")),
+        Case("shared_class_scores/nan", shared(np.full((2, 7), np.nan), [0, 4]),
+             e.InvalidInputError, ("scores must be finite",)),
+        Case("shared_class_scores/label-99", shared(good, [0, 99]), e.InvalidInputError,
+             ("labels has labels in [0, 99]",)),
+        Case("shared_class_scores/label-negative", shared(good, [-1, 0]), e.InvalidInputError,
+             ("must lie in [0, 6]",)),
+    ]  # fmt: skip
+
+
+def evaluation_more_cases() -> list[Case]:
+    from emostudy.evaluation import (
+        agreement,
+        average_precision,
+        bootstrap_ci,
+        classification_metrics,
+        confusion_matrix,
+        evaluate_detections,
+        match_detections,
+        precision_recall_curve,
+        recall_by,
+        size_bucket,
+        wilson_interval,
+    )
+
+    e = errors()
+    y = [0, 1, 1, 0]
+    box = [[0, 0, 10, 10]]
+    return [
+        Case("confusion_matrix/n_classes-float", lambda c: confusion_matrix(y, y, 2.5),
+             e.InvalidInputError, ("n_classes must be an integer",)),
+        Case("confusion_matrix/n_classes-string", lambda c: confusion_matrix(y, y, "2"),
+             e.InvalidInputError, ("n_classes must be an integer",)),
+        Case("classification_metrics/classes-none", lambda c: classification_metrics(y, y, None),
+             e.InvalidInputError, ("classes must be a list of names",)),
+        Case("bootstrap_ci/n_boot-float", lambda c: bootstrap_ci(y, y, n_boot=10.5),
+             e.InvalidInputError, ("n_boot must be an integer",)),
+        Case("bootstrap_ci/n_boot-bool", lambda c: bootstrap_ci(y, y, n_boot=True),
+             e.InvalidInputError, ("n_boot must be an integer",)),
+        Case("bootstrap_ci/confidence-string", lambda c: bootstrap_ci(y, y, confidence="0.95"),
+             e.InvalidInputError, ("confidence must be a number",)),
+        Case("bootstrap_ci/seed-string", lambda c: bootstrap_ci(y, y, seed="x"),
+             e.InvalidInputError, ("seed must be an integer",)),
+        Case("bootstrap_ci/n_boot-1e9", lambda c: bootstrap_ci(y, y, n_boot=10**9),
+             e.InvalidInputError, ("n_boot must be an integer >= 1 and <= 100000",)),
+        Case("bootstrap_ci/n_boot-max-bounded", lambda c: bootstrap_ci(y * 25, y * 25,
+             n_boot=100_000), check=is_true(lambda ci: ci[0] <= ci[1], "an interval")),
+        Case("match_detections/nan-score", lambda c: match_detections(box, [np.nan], box),
+             e.InvalidInputError, ("det_scores holds NaN", "cannot be ranked")),
+        Case("match_detections/iou-string", lambda c: match_detections(box, [1.0], box,
+             iou_threshold="0.5"), e.InvalidInputError, ("iou_threshold must be a number",)),
+        Case("match_detections/negative-gt", lambda c: match_detections(box, [1.0],
+             [[0, 0, -10, 10]]), e.InvalidInputError, ("negative width or height",)),
+        Case("average_precision/nan-precision", lambda c: average_precision([0.5, 1.0],
+             [np.nan, 0.5]), e.InvalidInputError, ("precision must be finite",)),
+        Case("average_precision/recall-above-1", lambda c: average_precision([0.5, 3.0],
+             [1.0, 1.0]), e.InvalidInputError, ("recall must be finite and lie in [0, 1]",)),
+        Case("evaluate_detections/4-columns", lambda c: evaluate_detections([[[0, 0, 10, 10]]],
+             [box]), e.InvalidInputError, ("(N, 5)",)),
+        Case("agreement/negative-threshold", lambda c: agreement(box, box, iou_threshold=-1),
+             e.InvalidInputError, ("iou_threshold must lie in (0, 1]",)),
+        Case("agreement/zero-threshold", lambda c: agreement(box, [[50, 50, 5, 5]],
+             iou_threshold=0), e.InvalidInputError, ("iou_threshold must lie in (0, 1]",)),
+        Case("wilson_interval/more-successes-than-n", lambda c: wilson_interval(5, 3),
+             e.InvalidInputError, ("successes must be an integer >= 0 and <= 3",)),
+        Case("wilson_interval/confidence-1.5", lambda c: wilson_interval(1, 3, 1.5),
+             e.InvalidInputError, ("confidence must lie in (0, 1)",)),
+        Case("recall_by/float-scores", lambda c: recall_by([0.9, np.nan], ["a", "a"]),
+             e.InvalidInputError, ("found must be booleans", "scores >= threshold")),
+        Case("size_bucket/no-edges", lambda c: size_bucket([10, 20], edges=[]),
+             e.InvalidInputError, ("edges must be a non-empty",)),
+        Case("precision_recall_curve/ints", lambda c: precision_recall_curve([1, 2]),
+             e.InvalidInputError, ("takes a list of ImageMatch",)),
     ]  # fmt: skip
 
 
@@ -645,6 +1249,12 @@ CASE_GROUPS = [
     cache_cases,
     recognizer_cases,
     cli_cases,
+    reading_cases,
+    data_cases,
+    model_cases,
+    crop_video_drawing_cases,
+    transfer_cases,
+    evaluation_more_cases,
 ]
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emostudy.cli import EXIT_ERROR, EXIT_NO_FACE, EXIT_USAGE, main
+from emostudy.cli import EXIT_ERROR, EXIT_NO_FACE, EXIT_SKIPPED, EXIT_USAGE, main
 from emostudy.models import DEFAULT_EMOTION_MODEL
 from emostudy.recognition import demo_image, video_info
 
@@ -45,9 +45,10 @@ def test_demo_prints_json_from_a_fresh_process():
 
 def test_an_image_prints_faces_and_writes_an_annotated_copy(capsys, photo, tmp_path):
     out_file = tmp_path / "annotated.png"
-    code, out, _ = run(capsys, photo, "-o", out_file)
+    code, out, err = run(capsys, photo, "-o", out_file)
     assert code == 0
     assert "1 face" in out and "happy" in out and "detector score" in out
+    assert f"annotated image: {out_file}" in err  # says where it wrote
     annotated = cv2.imread(str(out_file))
     assert annotated.shape == (512, 512, 3)
     assert np.abs(annotated.astype(int) - demo_image()).max() > 100  # boxes were drawn
@@ -64,7 +65,10 @@ def test_a_folder_with_one_corrupt_file_is_summarised(capsys, photo, tmp_path):
     (folder / "notes.txt").write_text("ignored: not an image suffix")
     summary = tmp_path / "summary.csv"
     code, out, err = run(capsys, folder, "-o", summary, "--workers", "2")
-    assert code == 0
+    # issue 23: a run that skipped a file exits with its own documented code (was 0), so that a
+    # script can tell; the results of the other files are complete
+    assert code == EXIT_SKIPPED
+    assert "skipped 1 of 3 images" in err and f"summary: {summary}" in err
     assert "skipped b.jpg" in err and "2 images, 2 faces, 1 skipped" in err
     assert "a.jpg: 1 faces: happy" in out
     table = pd.read_csv(summary)
@@ -72,6 +76,7 @@ def test_a_folder_with_one_corrupt_file_is_summarised(capsys, photo, tmp_path):
     assert table.loc[1, "error"].startswith("Cannot decode image file")
     assert (table.loc[[0, 2], "emotion"] == "happy").all()
     code, out, _ = run(capsys, folder, "--json", "-q")
+    assert code == EXIT_SKIPPED
     records = json.loads(out)
     assert [r["source"] for r in records] == ["a.jpg", "b.jpg", "c.png"] and "error" in records[1]
 
@@ -88,6 +93,7 @@ def test_a_video_gives_an_annotated_video_and_a_track_csv(capsys, tmp_path):
     out_video = tmp_path / "annotated.mp4"
     code, out, err = run(capsys, video, "-o", out_video)
     assert code == 0, err
+    assert "video frames are searched at 320 px" in err and "--max-side 1280" in err
     assert "8 frames, 1 face tracks" in out and "track 0: happy" in out
     assert video_info(out_video)["frames"] == 8
     tracks = pd.read_csv(tmp_path / "annotated.csv")
@@ -155,6 +161,12 @@ def test_export_of_a_keras_file_without_tf2onnx_still_writes_tflite(capsys, tmp_
         (["--demo", "--camera", "0"], EXIT_USAGE, "exactly one of"),
         (["--bogus"], EXIT_USAGE, "No such option"),
         (["--demo", "--max-side", "8"], EXIT_USAGE, "--max-side"),
+        (["--demo", "--min-score", "2"], EXIT_USAGE, "--min-score must lie in [0, 1]"),
+        (["--demo", "--min-score", "-0.5"], EXIT_USAGE, "retinaface detector scores faces"),
+        ([""], EXIT_ERROR, "SOURCE is an empty string"),
+        (["--demo", "-o", "{folder}"], EXIT_ERROR, "is an existing folder"),
+        (["{folder}", "-o", "{folder}"], EXIT_ERROR, "is an existing folder"),
+        (["{badvideo}", "-o", "{folder}"], EXIT_ERROR, "is an existing folder"),
     ],
 )
 def test_each_error_has_one_clear_line_and_an_exit_code(capsys, tmp_path, args, code, message):
@@ -176,3 +188,121 @@ def test_each_error_has_one_clear_line_and_an_exit_code(capsys, tmp_path, args, 
     got, _, err = run(capsys, *[a.format(**paths) for a in args])
     assert got == code
     assert message in err
+
+
+def test_a_score_outside_a_probability_range_is_fine_for_haar(capsys):
+    code, out, _ = run(capsys, "--demo", "--detector", "haar", "--min-score", "2")
+    assert code == 0 and "happy" in out
+
+
+def test_an_unreadable_image_in_a_folder_is_skipped_like_any_bad_file(
+    capsys, photo, tmp_path, monkeypatch
+):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name in ("a.jpg", "locked.jpg"):
+        (folder / name).write_bytes(photo.read_bytes())
+    locked = folder / "locked.jpg"
+    locked.chmod(0)
+    real = np.fromfile
+
+    def fromfile(file, *args, **kwargs):  # as root, chmod does not stop reads: refuse them here
+        if str(file) == str(locked):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real(file, *args, **kwargs)
+
+    monkeypatch.setattr(np, "fromfile", fromfile)
+    code, out, err = run(capsys, folder, "--detector", "haar", "-q")
+    assert code == EXIT_SKIPPED, err
+    assert "skipped locked.jpg: Cannot read image file" in err and "permission denied" in err
+    assert "a.jpg: 1 faces: happy" in out
+
+
+def test_help_says_what_max_side_does_above_2048_and_names_tile(capsys):
+    code, out, _ = run(capsys, "--help")
+    text = " ".join(out.split())
+    assert code == 0
+    assert "Values above 2048 act as 2048" in text and "--tile" in text
+    assert "faces under about 40 px high" in text and "4 a folder run skipped" in text
+
+
+#: Peak resident memory the command may use on the 8,000 x 6,000 photo with --tile (measured:
+#: 0.54 GB, of which 0.25 GB is the command with its models loaded and 0.14 GB the photo as a BGR
+#: array; tiles are views, so the photo's size adds its own pixels only).
+BIG_PHOTO_RSS_CAP_GB = 1.0
+
+
+def _big_photo(path, face_side: int = 200):
+    """An 8,000 x 6,000 JPEG with six copies of the astronaut (faces about 40 px high: 6 px once
+    the photo is shrunk to 1,280 px), one of them across a tile border."""
+    image = np.full((6000, 8000, 3), 90, np.uint8)
+    image += np.random.default_rng(0).integers(0, 40, image.shape, dtype=np.uint8)
+    small = cv2.resize(demo_image(), (face_side, face_side), interpolation=cv2.INTER_AREA)
+    spots = [(300, 400), (2950, 1000), (1500, 4700), (5200, 6000), (900, 7500), (4000, 3000)]
+    for y, x in spots:
+        image[y : y + face_side, x : x + face_side] = small
+    cv2.imwrite(str(path), image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    return len(spots)
+
+
+def _run_measured(*args):
+    """The command in a fresh process; its exit code, output and peak resident memory (GB).
+
+    The peak is the kernel's ``VmHWM`` of that process: ``resource.getrusage``'s ``ru_maxrss``
+    would carry over the peak of the forked pytest process from before ``exec`` (Linux keeps it),
+    so it is only the fallback where ``/proc`` is missing.
+    """
+    code = (
+        "import resource, sys\n"
+        "from pathlib import Path\n"
+        "from emostudy.cli import main\n"
+        f"code = main({[str(a) for a in args]!r})\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20\n"
+        "status = Path('/proc/self/status')\n"
+        "if status.exists():\n"
+        "    line = [l for l in status.read_text().splitlines() if l.startswith('VmHWM:')][0]\n"
+        "    peak = int(line.split()[1]) / 2**20\n"
+        "print(f'PEAK_RSS_GB {peak:.3f}', file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=900, check=False
+    )
+    peak = float(done.stderr.rsplit("PEAK_RSS_GB", 1)[1].split()[0])
+    return done.returncode, done.stdout, done.stderr, peak
+
+
+def test_tiles_find_small_faces_in_a_large_photo_with_bounded_memory(tmp_path):
+    photo = tmp_path / "big.jpg"
+    n_faces = _big_photo(photo)
+    code, _, err, _ = _run_measured(photo, "--json")
+    assert code == EXIT_NO_FACE  # shrunk to 1,280 px, the 40-pixel faces vanish...
+    assert "8000x6000 px" in err and "try --tile" in err  # ...and the hint names the lever
+    code, out, err, peak = _run_measured(photo, "--json", "--tile")
+    assert code == 0, err
+    faces = json.loads(out)["faces"]
+    recall = len(faces) / n_faces
+    print(f"large photo, --tile: recall {recall:.0%} ({len(faces)}/{n_faces}), peak {peak:.2f} GB")
+    assert recall == 1.0 and {f["emotion"] for f in faces} == {"happy"}
+    assert peak < BIG_PHOTO_RSS_CAP_GB
+
+
+def test_a_photo_above_the_pixel_limit_is_refused_from_its_header(capsys, tmp_path):
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    huge = tmp_path / "huge.png"
+    header = struct.pack(">IIBBBBB", 13000, 12000, 8, 0, 0, 0, 0)
+    huge.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0"))
+        + chunk(b"IEND", b"")
+    )
+    code, _, err = run(capsys, huge)
+    assert code == EXIT_ERROR and "up to 150 megapixels" in err and "13,000 x 12,000" in err

@@ -41,7 +41,9 @@ def _cells(values):
     return out
 
 
-def write_fake_wider(root: Path, *, demographics: bool = True) -> Path:
+def write_fake_wider(root: Path, *, demographics: bool = True, keep=None) -> Path:
+    """The fake set in the official formats; ``keep`` replaces :data:`KEEP` (1-based lists)."""
+    keep_lists = KEEP if keep is None else keep
     lines = []
     for event, images in FAKE.items():
         (root / "images" / event).mkdir(parents=True, exist_ok=True)
@@ -68,9 +70,9 @@ def write_fake_wider(root: Path, *, demographics: bool = True) -> Path:
         ),
     }
     savemat(gt / "wider_face_val.mat", base)
-    for setting, keep in KEEP.items():
+    for setting, kept in keep_lists.items():
         lists = _cells(
-            [_cells([np.array(keep[n], np.uint16).reshape(-1, 1) for n in FAKE[e]]) for e in events]
+            [_cells([np.array(kept[n], np.uint16).reshape(-1, 1) for n in FAKE[e]]) for e in events]
         )
         savemat(gt / f"wider_{setting}_val.mat", {**base, "gt_list": lists})
     if demographics:

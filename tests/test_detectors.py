@@ -515,3 +515,39 @@ def test_retinaface_does_not_spin_between_runs_unless_asked():
 
     assert spinning(create_detector("retinaface")) == "0"
     assert spinning(create_detector("retinaface", spinning=True)) == "1"
+
+
+def _scattered_faces(width: int, height: int, side: int, spots) -> np.ndarray:
+    from emostudy.recognition import demo_image
+
+    image = np.full((height, width, 3), 100, np.uint8)
+    small = cv2.resize(demo_image(), (side, side), interpolation=cv2.INTER_AREA)
+    for y, x in spots:
+        image[y : y + side, x : x + side] = small
+    return image
+
+
+def test_tiles_find_small_faces_that_the_shrunk_image_loses():
+    from emostudy.detectors import create_detector
+
+    # faces about 45 px high in a 5,000 x 3,500 photo; at max_side 1,024 they are 9 px high
+    spots = [(100, 150), (1700, 1000), (3000, 4700), (2280, 3050)]  # the last across tile edges
+    image = _scattered_faces(5000, 3500, 130, spots)
+    detector = create_detector("haar", max_side=1024)
+    assert detector.detect(image) == []
+    faces = detector.detect_tiled(image)
+    centres = [(f.box[1] + f.box[3] / 2, f.box[0] + f.box[2] / 2) for f in faces]
+    for y, x in spots:  # each face found once, where it was pasted
+        near = [c for c in centres if abs(c[0] - y - 65) < 40 and abs(c[1] - x - 65) < 40]
+        assert len(near) == 1, (y, x, centres)
+    assert all(f.box[0] >= 0 and f.box[0] + f.box[2] <= 5000 for f in faces)
+
+
+def test_tiling_leaves_a_small_image_to_detect(photos):
+    from emostudy.detectors import create_detector
+
+    detector = create_detector("haar")
+    image = photos["03"]
+    assert detector.detect_tiled(image) == detector.detect(image)
+    with pytest.raises(InvalidInputError, match="overlap must lie in"):
+        detector.detect_tiled(image, overlap=0.9)

@@ -12,6 +12,7 @@ from emostudy.data.classes import CKPLUS_CLASSES
 from emostudy.data.faceset import FaceSet
 from emostudy.data.images import IMAGE_EXTENSIONS, read_many
 from emostudy.errors import DataLayoutError
+from emostudy.imageio import list_folder
 from emostudy.settings import dataset_path
 
 NAME = "CK+"
@@ -53,7 +54,7 @@ def load_ckplus(path: str | os.PathLike | None = None, *, progress: bool = True)
     """
     root = dataset_path("ckplus", path, folder=True)
     rows = []
-    for class_dir in sorted(e for e in root.iterdir() if not e.name.startswith(".")):
+    for class_dir in list_folder(root, what="CK+ folder"):
         if not class_dir.is_dir():
             raise DataLayoutError(
                 f"Unexpected file {class_dir} in {root}: the CK+ folder must hold only class "
@@ -66,7 +67,7 @@ def load_ckplus(path: str | os.PathLike | None = None, *, progress: bool = True)
                 f"{', '.join(CKPLUS_CLASSES)} (any letter case). Rename or remove it."
             )
         label = CKPLUS_CLASSES.index(name)
-        entries = sorted(e for e in class_dir.iterdir() if not e.name.startswith("."))
+        entries = list_folder(class_dir, what="CK+ class folder")
         if not entries:
             raise DataLayoutError(
                 f"CK+ class folder {class_dir} is empty. Put its images there, or remove the "

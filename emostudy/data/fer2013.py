@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,7 +30,8 @@ from emostudy.data.classes import FACE_SIZE, FER_CLASSES, FER_USAGES
 from emostudy.data.faceset import FaceSet
 from emostudy.data.images import IMAGE_EXTENSIONS, read_many
 from emostudy.data.splits import positions_per_class, sample_per_class
-from emostudy.errors import DataLayoutError, InvalidInputError
+from emostudy.errors import DataLayoutError, FileAccessError, InvalidInputError
+from emostudy.imageio import check_readable, list_folder
 from emostudy.settings import dataset_path
 
 NAME = "FER-2013"
@@ -106,6 +108,7 @@ def load_fer2013_sample(
     """
     usages = normalize_usages(usage)
     root = dataset_path("fer2013", path)
+    check_readable(root, what="FER-2013 data")
     faceset = _load_root(root, usages, progress, per_class, seed)
     if len(faceset) == 0:
         raise DataLayoutError(
@@ -201,7 +204,7 @@ def _list_folders(root: Path, usages: tuple[str, ...]) -> pd.DataFrame:
 
 def _visible(folder: Path) -> list[Path]:
     """Entries of a folder, sorted, without hidden ones (.DS_Store, ._*)."""
-    return sorted(entry for entry in folder.iterdir() if not entry.name.startswith("."))
+    return list_folder(folder, what="FER-2013 folder")
 
 
 def _class_index(class_dir: Path) -> int:
@@ -239,6 +242,31 @@ def _read_folders(files: pd.DataFrame, progress: bool) -> FaceSet:
 
 def _load_csv(csv_path: Path, usages: tuple[str, ...], progress: bool) -> FaceSet:
     """Parse fer2013.csv, validating every row kept (1-based line numbers in messages)."""
+    try:
+        return _parse_csv(csv_path, usages, progress)
+    except UnicodeDecodeError as error:
+        raise DataLayoutError(
+            f"{csv_path} is not UTF-8 text (byte {error.start}: {error.reason}); the original "
+            f"{CSV_NAME} is plain ASCII. Re-save it as UTF-8 or download it again."
+        ) from None
+    except csv.Error as error:
+        raise DataLayoutError(
+            f"{csv_path} is not a well-formed CSV file (line {_line_of(error)}: {error}). A "
+            f"row's pixels field holds 2304 numbers; fix or delete that row (or use the "
+            f"original {CSV_NAME})."
+        ) from None
+    except PermissionError:
+        raise FileAccessError(
+            f"Cannot read {csv_path}: permission denied. Make it readable (chmod u+r)."
+        ) from None
+
+
+def _line_of(error: Exception) -> str:
+    match = re.search(r"line (\d+)", str(error))
+    return match.group(1) if match else "?"
+
+
+def _parse_csv(csv_path: Path, usages: tuple[str, ...], progress: bool) -> FaceSet:
     rows: list[tuple[int, int, str, str]] = []  # line, label, usage, pixels
     by_lower = {name.lower(): name for name in FER_USAGES}
     # utf-8-sig: a CSV saved by Excel starts with a byte-order mark, glued to the first column name

@@ -104,11 +104,11 @@ def read_many(
         limit = max(CORRUPT_MIN, int(CORRUPT_FRACTION * n))
         first = ", ".join(str(paths[i]) for i in bad[:5])
         more = " ..." if bad.size > 5 else ""
-        if bad.size > limit:
+        if bad.size > limit or bad.size == n:
+            how_many = "all of them" if bad.size == n else f"more than the {limit} tolerated"
             raise CorruptImageError(
-                f"{bad.size} of {n} image files cannot be decoded (more than the {limit} "
-                f"tolerated), for example: {first}{more}. The download is damaged: re-download "
-                "the data set."
+                f"{bad.size} of {n} image files cannot be decoded ({how_many}), for example: "
+                f"{first}{more}. The download is damaged: re-download the data set."
             )
         warnings.warn(
             f"Skipped {bad.size} of {n} image files that cannot be decoded: {first}{more}.",

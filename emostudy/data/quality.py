@@ -85,7 +85,8 @@ def audit(faceset: FaceSet, *, blank_std: float = 2.0) -> QualityReport:
     frame = pd.DataFrame(
         {
             "index": np.arange(len(faceset)),
-            "usage": faceset.meta["usage"].astype(str),
+            # an image without a usage is counted as "(missing)", never dropped from the counts
+            "usage": faceset.meta["usage"].map(lambda v: "(missing)" if pd.isna(v) else str(v)),
             "label": names[faceset.labels] if len(faceset) else pd.Series([], dtype=object),
             "source": faceset.meta["source"].astype(str),
         }

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
-from emostudy._validation import check_int, check_number
+from emostudy._validation import check_int, check_number, check_seed
 from emostudy.data.faceset import FaceSet
 from emostudy.errors import InvalidInputError
 
@@ -64,6 +64,14 @@ def subject_folds(
             f"{faceset.name} has no '{group_column}' column to group by; columns: "
             f"{', '.join(map(str, faceset.meta.columns))}."
         )
+    seed = check_seed("seed", seed)
+    missing = faceset.meta[group_column].isna().to_numpy()
+    if missing.any():
+        raise InvalidInputError(
+            f"{faceset.name}: {int(missing.sum())} images have no '{group_column}' (None or NaN), "
+            f"first at position {int(np.flatnonzero(missing)[0])}; give every image its subject "
+            "(or drop those images) so that no subject lands on both sides of a fold."
+        )
     groups = faceset.meta[group_column].to_numpy()
     n_groups = len(np.unique(groups))
     if n_splits < 2 or n_groups < n_splits:
@@ -92,6 +100,7 @@ def sample_per_class(faceset: FaceSet, n_per_class: int, *, seed: int = 0) -> Fa
     """
     _check_faceset(faceset)
     n_per_class = check_int("n_per_class", n_per_class, minimum=1)
+    seed = check_seed("seed", seed)
     frame = pd.DataFrame({"usage": faceset.meta["usage"], "label": faceset.labels})
     return faceset.subset(positions_per_class(frame, n_per_class, seed))
 

@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
+from emostudy._validation import check_int, check_names, check_seed
 from emostudy.data.classes import FACE_SIZE, FER_CLASSES, FER_USAGES
 from emostudy.data.faceset import FaceSet
 from emostudy.errors import InvalidInputError
@@ -81,9 +82,9 @@ def make_synthetic_faces(
         parameters (the four expression parameters, ``dx``, ``dy`` in pixels, ``scale``,
         ``rotation`` in degrees, ``brightness``, ``contrast``, ``noise`` in gray levels).
     """
-    classes = tuple(classes)
-    if n_per_class < 1 or not classes:
-        raise InvalidInputError("make_synthetic_faces needs n_per_class >= 1 and some classes.")
+    n_per_class = check_int("n_per_class", n_per_class, minimum=1)
+    seed = check_seed("seed", seed)
+    classes = tuple(check_names("classes", classes))
     fractions = np.asarray(usage_fractions, dtype=float)
     if fractions.shape != (3,) or (fractions < 0).any() or not np.isclose(fractions.sum(), 1):
         raise InvalidInputError(

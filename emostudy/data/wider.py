@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from emostudy._validation import check_int, check_seed
 from emostudy.errors import DataLayoutError, DataNotFoundError, InvalidInputError
 from emostudy.settings import dataset_path
 
@@ -122,6 +123,8 @@ class WiderFaceSet:
     def sample(self, n: int, seed: int = 0) -> WiderFaceSet:
         """A seeded random subset of ``n`` images (all of them when ``n >= len(self)``), in file
         order."""
+        n = check_int("n", n, minimum=1)
+        seed = check_seed("seed", seed)
         if n >= len(self):
             return self
         rng = np.random.default_rng(seed)
@@ -138,7 +141,14 @@ def parse_wider_gt(path: str | os.PathLike) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise DataNotFoundError(f"WIDER FACE ground-truth file not found: {path}.")
-    lines = [line.strip() for line in path.read_text().splitlines()]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise DataLayoutError(
+            f"{path} is not UTF-8 text (byte {error.start}: {error.reason}); the official "
+            "wider_face_val_bbx_gt.txt is plain ASCII. Download it again or re-save it as UTF-8."
+        ) from None
+    lines = [line.strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
     rows, files = [], []
     i = 0
@@ -265,7 +275,15 @@ def load_wider_face_val(
                 "index faces in the .mat order, so the two files must come from the same release."
             )
         for setting in WIDER_SETTINGS:
-            flags[setting][rows.index.to_numpy()[entry[setting]]] = True
+            keep = entry[setting]
+            if len(keep) and (keep.min() < 0 or keep.max() >= len(rows)):
+                wrong = int(keep.min() if keep.min() < 0 else keep.max()) + 1
+                raise DataLayoutError(
+                    f"{file}: wider_{setting}_val.mat keeps face {wrong} "
+                    f"but the image has {len(rows)} faces; keep-lists are 1-based indices "
+                    f"1..{len(rows)}. Download the official evaluation files again."
+                )
+            flags[setting][rows.index.to_numpy()[keep]] = True
     for setting in WIDER_SETTINGS:
         faces[setting] = flags[setting]
     if demographics and (root / DEMOGRAPHICS_FILE).is_file():
@@ -278,13 +296,30 @@ def load_wider_face_val(
 
 
 def _join_demographics(faces: pd.DataFrame, path: Path) -> pd.DataFrame:
-    table = pd.read_csv(path)
+    try:
+        table = pd.read_csv(path)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise DataLayoutError(
+            f"Cannot read {path} as a CSV table ({type(error).__name__}: {error}). Delete it to "
+            "load WIDER FACE without demographics, or download it again."
+        ) from None
     needed = {"file", "face", *DEMOGRAPHIC_COLUMNS}
     if not needed <= set(table.columns):
         raise DataLayoutError(
             f"{path} must have the columns {sorted(needed)}; it has {list(table.columns)}."
         )
     table = table[["file", "face", *DEMOGRAPHIC_COLUMNS]].copy()
+    if not pd.api.types.is_integer_dtype(table["face"]):
+        raise DataLayoutError(
+            f"{path}: the 'face' column must hold 0-based integer face indices, got values such "
+            f"as {table['face'].head(3).tolist()}."
+        )
+    if not table["file"].map(lambda v: isinstance(v, str)).all():
+        raise DataLayoutError(
+            f"{path}: the 'file' column must hold image paths such as "
+            f"'images/0--Parade/0_Parade_marchingband_1_20.jpg', got values such as "
+            f"{table['file'].head(3).tolist()}."
+        )
     table["file"] = table["file"].str.replace(r"^images/", "", regex=True)
     if table.duplicated(["file", "face"]).any():
         raise DataLayoutError(f"{path} lists the same (file, face) twice.")

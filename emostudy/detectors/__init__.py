@@ -99,6 +99,13 @@ def create_detector(name: str, **tunables: Any) -> FaceDetector:
     ModelNotFoundError
         When the detector's weights are neither cached nor downloadable.
     """
+    if not isinstance(name, str):
+        raise InvalidInputError(
+            f"create_detector takes one detector name (str), got {type(name).__name__} {name!r}"[
+                :160
+            ]
+            + f"; available: {', '.join(available_detectors())}."
+        )
     if name not in DETECTORS:
         raise InvalidInputError(
             f"Unknown detector {name!r}; available: {', '.join(available_detectors())}."

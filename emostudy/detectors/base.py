@@ -31,6 +31,7 @@ import cv2
 import numpy as np
 
 from emostudy._validation import check_int
+from emostudy.errors import InvalidInputError
 from emostudy.imageio import as_bgr
 
 #: Values accepted by the ``color_order`` argument of :meth:`FaceDetector.detect`.
@@ -40,6 +41,19 @@ from emostudy.imageio import as_bgr
 #: Peak memory of each detector at this size is below 1.5 GB (dlib MMOD has its own, smaller
 #: default, :data:`emostudy.detectors.dlib_mmod.MMOD_MAX_SIDE`).
 DEFAULT_MAX_SIDE = 2048
+
+
+#: :meth:`FaceDetector.detect_tiled` tiles an image only when its longer side exceeds the
+#: detector's ``max_side`` by more than this factor (below it, shrinking loses little).
+TILE_FACTOR = 1.5
+
+#: Overlap of neighbouring tiles, as a fraction of the tile side: a face smaller than this
+#: overlap (minus a small margin) lies whole inside at least one tile. Larger faces are found by
+#: the whole-image pass at ``max_side``, which :meth:`FaceDetector.detect_tiled` also runs.
+TILE_OVERLAP = 0.25
+
+#: IoU above which two detections of the tiled search are one face (:func:`emostudy.geometry.nms`).
+TILE_NMS_IOU = 0.3
 
 
 #: Images whose shorter side is below this many pixels hold no detectable face: no detector here
@@ -89,6 +103,12 @@ class Face:
         marks = None if self.landmarks is None else self.landmarks * factor
         return Face(box, self.score, marks)  # type: ignore[arg-type]
 
+    def shifted(self, dx: float, dy: float) -> Face:
+        """The same face moved by ``(dx, dy)`` pixels (from a tile's pixels to the image's)."""
+        x, y, w, h = self.box
+        marks = None if self.landmarks is None else self.landmarks + np.array([dx, dy])
+        return Face((float(x + dx), float(y + dy), float(w), float(h)), self.score, marks)
+
 
 def make_face(x: float, y: float, w: float, h: float, score: float, landmarks: Any = None) -> Face:
     """Build a :class:`Face` from plain numbers (floats; landmarks as a ``(K, 2)`` array)."""
@@ -96,6 +116,15 @@ def make_face(x: float, y: float, w: float, h: float, score: float, landmarks: A
     if landmarks is not None:
         marks = np.asarray(landmarks, dtype=np.float64).reshape(-1, 2)
     return Face((float(x), float(y), float(w), float(h)), float(score), marks)
+
+
+def _tile_starts(length: int, side: int, stride: int) -> list[int]:
+    """Start offsets of tiles of ``side`` pixels covering ``length`` pixels, ``stride`` apart (the
+    last tile ends at the edge)."""
+    if length <= side:
+        return [0]
+    starts = list(range(0, length - side, stride))
+    return [*starts, length - side]
 
 
 def faces_to_array(faces: list[Face]) -> np.ndarray:
@@ -150,6 +179,25 @@ class FaceDetector(ABC):
     name: ClassVar[str] = "detector"
     #: One-line description (family, paper, where the weights come from).
     description: ClassVar[str] = ""
+    #: The interval the detector's scores lie in (``(0.0, 1.0)`` for the detectors whose score
+    #: is a probability); ``None`` when unbounded (a neighbour count, an SVM margin).
+    score_range: ClassVar[tuple[float, float] | None] = None
+
+    @classmethod
+    def check_score(cls, name: str, value: Any) -> float:
+        """``value`` as a score threshold of this detector: a finite number inside
+        :attr:`score_range` (a threshold outside it would keep every face or none)."""
+        from emostudy._validation import check_number
+
+        if cls.score_range is None:
+            return check_number(name, value)
+        low, high = cls.score_range
+        try:
+            return check_number(name, value, low=low, high=high)
+        except InvalidInputError as error:
+            raise InvalidInputError(
+                f"{error} The {cls.name} detector scores faces from {low:g} to {high:g}."
+            ) from None
 
     def __init__(self, *, max_side: int | None = DEFAULT_MAX_SIDE) -> None:
         self.max_side = None if max_side is None else check_int("max_side", max_side, minimum=16)
@@ -193,6 +241,62 @@ class FaceDetector(ABC):
         return sorted(inside_image(faces, width, height), key=lambda f: -f.score)
 
     __call__ = detect
+
+    def detect_tiled(
+        self, image: Any, color_order: str = "bgr", *, overlap: float = TILE_OVERLAP
+    ) -> list[Face]:
+        """Detect small faces in a large photo: full-resolution tiles, plus the usual whole-image
+        pass, merged by non-maximum suppression.
+
+        :meth:`detect` shrinks an image to ``max_side`` first, so a face 30 pixels high in a
+        10,000-pixel photo becomes 6 pixels high and is lost. Here, when the image's longer side
+        exceeds ``max_side`` by more than :data:`TILE_FACTOR`, the detector also runs on
+        overlapping ``max_side x max_side`` tiles at the image's own resolution (each tile is a
+        view: memory stays that of one tile, whatever the photo's size; time grows with the
+        number of tiles). Detections touching an inner tile edge are dropped (the neighbouring
+        tile sees that face whole), and the rest are merged with the whole-image pass by
+        :func:`emostudy.geometry.nms` at IoU :data:`TILE_NMS_IOU`. Smaller images get
+        :meth:`detect`.
+
+        Parameters
+        ----------
+        image, color_order
+            As for :meth:`detect`.
+        overlap
+            Fraction of the tile side that neighbouring tiles share, in ``[0.1, 0.5]``.
+        """
+        from emostudy._validation import check_number
+        from emostudy.geometry import nms
+
+        overlap = check_number("overlap", overlap, low=0.1, high=0.5)
+        bgr = as_bgr(image, color_order)
+        height, width = bgr.shape[:2]
+        side = self.max_side or DEFAULT_MAX_SIDE
+        whole = self.detect(bgr)
+        if max(height, width) <= TILE_FACTOR * side:
+            return whole
+        stride = max(1, int(side * (1 - overlap)))
+        margin = 2.0
+        found = list(whole)
+        for top in _tile_starts(height, side, stride):
+            for left in _tile_starts(width, side, stride):
+                tile = bgr[top : top + side, left : left + side]
+                bottom, right = top + tile.shape[0], left + tile.shape[1]
+                for face in self.detect(tile):
+                    x1, y1, x2, y2 = face.shifted(left, top).xyxy
+                    cut = (
+                        (left > 0 and x1 < left + margin)
+                        or (top > 0 and y1 < top + margin)
+                        or (right < width and x2 > right - margin)
+                        or (bottom < height and y2 > bottom - margin)
+                    )
+                    if not cut:
+                        found.append(face.shifted(left, top))
+        if not found:
+            return []
+        boxes = np.array([f.box for f in found], dtype=np.float64)
+        keep = nms(boxes, np.array([f.score for f in found]), iou_threshold=TILE_NMS_IOU)
+        return sorted(inside_image([found[i] for i in keep], width, height), key=lambda f: -f.score)
 
     @abstractmethod
     def _detect(self, bgr: np.ndarray) -> list[Face]:

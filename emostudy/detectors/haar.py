@@ -80,12 +80,28 @@ class HaarCascadeDetector(FaceDetector):
             min_size = check_size("min_size", min_size)
         if max_size is not None:
             max_size = check_size("max_size", max_size)
+        if (
+            min_size is not None
+            and max_size is not None
+            and (min_size[0] > max_size[0] or min_size[1] > max_size[1])
+        ):
+            raise InvalidInputError(
+                f"min_size {min_size} is larger than max_size {max_size}: no face could be found. "
+                "Give min_size <= max_size in both width and height."
+            )
         if not isinstance(cascade, str):
             raise InvalidInputError(
                 f"cascade must be a file name or path (str), got {type(cascade).__name__}."
             )
         path = cascade_path(cascade)
-        self._classifier = cv2.CascadeClassifier(str(path))
+        try:
+            self._classifier = cv2.CascadeClassifier(str(path))
+        except (cv2.error, SystemError) as error:  # a malformed XML file
+            raise ModelNotFoundError(
+                f"OpenCV could not load the cascade file {path}: it is not a valid cascade XML "
+                f"({type(error).__name__}). Use a cascade shipped with OpenCV "
+                "(cv2.data.haarcascades)."
+            ) from None
         if self._classifier.empty():
             raise ModelNotFoundError(f"OpenCV could not load the cascade file {path}.")
         self._set_settings(

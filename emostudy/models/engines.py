@@ -153,7 +153,13 @@ class TFLiteEngine:
             raise ModelNotFoundError(f"TFLite model file not found: {path}.")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation notice
-            self._interpreter = tf.lite.Interpreter(model_path=str(path), num_threads=threads)
+            try:
+                self._interpreter = tf.lite.Interpreter(model_path=str(path), num_threads=threads)
+            except Exception as error:  # TFLite raises ValueError, or a UnicodeDecodeError
+                raise ModelNotFoundError(  # while formatting its own message on a bad file
+                    f"TFLite cannot load {path} ({type(error).__name__}): it is not a valid "
+                    ".tflite model. Re-export it with `emostudy export`."
+                ) from None
         self._input = self._interpreter.get_input_details()[0]["index"]
         self._output = self._interpreter.get_output_details()[0]["index"]
         self.n_classes = int(self._interpreter.get_output_details()[0]["shape"][-1])
@@ -231,6 +237,12 @@ def create_engine(model: Any = None, engine: str = "auto") -> Engine:
         raise InvalidInputError(f"Unknown engine {engine!r}; use 'auto' or one of {ENGINES}.")
     if model is None:
         model = DEFAULT_EMOTION_MODEL
+    if not isinstance(model, str | os.PathLike) and not callable(getattr(model, "predict", None)):
+        raise InvalidInputError(
+            "model must be a shipped model name (see shipped_models()), a .keras/.onnx/.tflite "
+            f"file path or a Keras model, got {type(model).__name__} {model!r}"[:240]
+            + "."
+        )
     if isinstance(model, str | os.PathLike):
         text = str(model)
         suffix = Path(text).suffix.lower()
@@ -285,4 +297,7 @@ def load_keras_file(path: str) -> Any:
     try:
         return keras.models.load_model(path, compile=False)
     except Exception as error:  # Keras raises many kinds for a broken file
-        raise ModelNotFoundError(f"Cannot load Keras model {path}: {error}") from None
+        raise ModelNotFoundError(
+            f"Cannot load Keras model {path}: the file exists but is not a valid .keras model "
+            f"({type(error).__name__}: {str(error)[:160]}). Re-save or re-download it."
+        ) from None

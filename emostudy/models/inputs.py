@@ -109,15 +109,39 @@ def forward(model, x: np.ndarray, *, batch_size: int = 512, direct: bool = False
             np.asarray(model(x[start : start + batch_size], training=False))
             for start in range(0, len(x), batch_size)
         ]
-        return np.concatenate(parts) if parts else np.zeros((0, model.output_shape[-1]), np.float32)
+        if not parts:
+            return np.zeros((0, model.output_shape[-1]), np.float32)
+        return _checked_logits(np.concatenate(parts), len(x))
     if hasattr(model, "logits"):
         parts = [
-            model.logits(x[start : start + batch_size]) for start in range(0, len(x), batch_size)
+            np.asarray(model.logits(x[start : start + batch_size]))
+            for start in range(0, len(x), batch_size)
         ]
         if not parts:
             return np.zeros((0, 0), dtype=np.float32)
-        return np.concatenate(parts)
-    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+        return _checked_logits(np.concatenate(parts), len(x))
+    if not callable(getattr(model, "predict", None)):
+        raise InvalidInputError(
+            f"model must be a Keras model or an inference engine, got {type(model).__name__}."
+        )
+    return _checked_logits(np.asarray(model.predict(x, batch_size=batch_size, verbose=0)), len(x))
+
+
+def _checked_logits(logits: np.ndarray, n: int) -> np.ndarray:
+    """A model's output, refused unless it is ``(n, n_classes)`` finite numbers."""
+    if logits.ndim != 2 or logits.shape[0] != n:
+        raise InvalidInputError(
+            f"The model returned shape {logits.shape} for {n} faces; an emotion model must return "
+            f"(N, n_classes) logits, e.g. ({n}, 7). Check its last layer."
+        )
+    finite = np.isfinite(logits)
+    if not finite.all():
+        bad = int((~finite).any(axis=1).sum())
+        raise InvalidInputError(
+            f"The model returned NaN or inf for {bad} of {n} faces: its weights are damaged or "
+            "training diverged. Reload or retrain the model (the probabilities would be NaN)."
+        )
+    return logits
 
 
 def predict_logits(

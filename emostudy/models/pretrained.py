@@ -62,6 +62,7 @@ def shipped_models() -> list[str]:
 
 def model_path(name: str = DEFAULT_EMOTION_MODEL) -> Path:
     """Path of a shipped model's ``.keras`` file; a clear error names the available ones."""
+    _check_model_name(name)
     path = weights_dir() / f"{name}.keras"
     if not path.is_file():
         raise ModelNotFoundError(
@@ -71,18 +72,39 @@ def model_path(name: str = DEFAULT_EMOTION_MODEL) -> Path:
     return path
 
 
+def _check_model_name(name: Any) -> None:
+    if not isinstance(name, str):
+        raise InvalidInputError(
+            f"A shipped model is named by a string such as {DEFAULT_EMOTION_MODEL!r}, got "
+            f"{type(name).__name__} {name!r}"[:200]
+            + "."
+        )
+    if "/" in name or "\\" in name or name.endswith((".keras", ".onnx", ".tflite")):
+        raise InvalidInputError(
+            f"{name!r} is a file path, not a shipped model name (available: "
+            f"{shipped_models()}). Load a model file with EmotionRecognizer(model=path) or "
+            "emostudy.models.engines.load_keras_file(path)."
+        )
+
+
 def model_card(name: str = DEFAULT_EMOTION_MODEL) -> dict[str, Any]:
     """The recorded facts of a shipped model (``<name>.json``): recipe, data, metrics, timings."""
     path = model_path(name).with_suffix(".json")
     return json.loads(path.read_text())
 
 
-@cache
 def load_emotion_model(name: str = DEFAULT_EMOTION_MODEL):
     """Load a shipped emotion model (Keras, float32; logits over the 7 FER-2013 classes).
 
-    The model is cached: every call with the same name returns the same object.
+    The model is cached: every call with the same name returns the same object. The name is
+    checked before the cache is consulted, so a list or a file path gets a clear error.
     """
+    _check_model_name(name)
+    return _load_shipped(name)
+
+
+@cache
+def _load_shipped(name: str):
     keras = import_keras()
 
     import emostudy.models.layers  # noqa: F401  (registers the custom layers for loading)

@@ -10,7 +10,14 @@ It uses ``detectors``, ``faces`` and ``models``; TensorFlow loads only when a Ke
 """
 
 from emostudy.recognition.demo import demo_image
-from emostudy.recognition.drawing import EMOTION_COLORS, draw_faces
+from emostudy.recognition.drawing import (
+    EMOTION_COLORS,
+    DrawingWarning,
+    draw_faces,
+    drawing_scale,
+    label_layout,
+    label_text,
+)
 from emostudy.recognition.peers import FerPipeline
 from emostudy.recognition.recognizer import (
     DEFAULT_DETECTOR,
@@ -50,9 +57,13 @@ __all__ = [
     "Recognition",
     "Track",
     "VideoError",
+    "DrawingWarning",
     "demo_image",
     "draw_faces",
+    "drawing_scale",
     "faces_frame",
+    "label_layout",
+    "label_text",
     "open_video",
     "read_frames",
     "recognize_video",

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from emostudy._validation import check_int, check_number
-from emostudy.detectors import create_detector
+from emostudy._validation import check_bool, check_int, check_number, check_sequence
+from emostudy.detectors import DETECTORS, create_detector
 from emostudy.detectors.base import FaceDetector
 from emostudy.errors import EmostudyError, InvalidInputError
 from emostudy.faces.crop import DEFAULT_CROP, CropSpec, crop_faces, to_gray
@@ -81,7 +81,15 @@ class EmotionRecognizer:
         ``tf.function``) or one of :data:`emostudy.models.engines.ENGINES`.
     max_side
         Longest side of the image the detector sees, in pixels (never more than the detector's
-        own limit; ``None``: the detector's own). Faces are cropped from the full image.
+        own limit, :data:`emostudy.detectors.DEFAULT_MAX_SIDE` = 2,048, which bounds memory;
+        ``None``: the detector's own). Faces are cropped from the full image. To search a large
+        photo at its own resolution, use ``tile=True``; a detector created with
+        ``max_side=None`` searches the whole photo unshrunk, with memory growing with its area
+        (YuNet asks for 2.3 GB on a 12,000-pixel photo).
+    tile
+        Also search large images in overlapping ``max_side`` tiles at full resolution
+        (:meth:`emostudy.detectors.FaceDetector.detect_tiled`): small faces in a photo much larger
+        than ``max_side`` are found, with the memory of one tile; time grows with the tiles.
     """
 
     def __init__(
@@ -94,13 +102,18 @@ class EmotionRecognizer:
         flip_tta: bool = True,
         engine: str = "auto",
         max_side: int | None = DEFAULT_MAX_SIDE,
+        tile: bool = False,
     ) -> None:
         if not isinstance(crop, CropSpec):
             raise InvalidInputError(f"crop must be a CropSpec, got {type(crop).__name__}.")
         if min_score is not None:
             min_score = check_number("min_score", min_score)  # finite, not a string
+            scored_by = detector if isinstance(detector, FaceDetector) else DETECTORS.get(detector)
+            if scored_by is not None:
+                min_score = scored_by.check_score("min_score", min_score)
         if max_side is not None:
             max_side = check_int("max_side", max_side, minimum=16)
+        self.tile = check_bool("tile", tile)
         if isinstance(detector, FaceDetector):
             self.detector = detector
             default_score = None  # a ready detector keeps its own threshold
@@ -158,8 +171,12 @@ class EmotionRecognizer:
 
     # -- stages ---------------------------------------------------------------------------------
     def detect(self, image: Any, color_order: str = "bgr") -> list:
-        """Faces in ``image`` (path or array) scoring at least :attr:`min_score`, best first."""
-        faces = self.detector.detect(image, color_order)
+        """Faces in ``image`` (path or array) scoring at least :attr:`min_score`, best first
+        (searched in tiles too when the recognizer was made with ``tile=True``)."""
+        if self.tile:
+            faces = self.detector.detect_tiled(image, color_order)
+        else:
+            faces = self.detector.detect(image, color_order)
         if self.min_score is not None:
             faces = [face for face in faces if face.score >= self.min_score]
         return faces
@@ -231,18 +248,23 @@ class EmotionRecognizer:
         a folder. Decoding, detection and the model all release Python's lock, so two workers
         keep two cores busy.
         """
-        if int(workers) < 1:
+        workers = check_int("workers", workers)
+        if workers < 1:
             raise InvalidInputError(f"workers must be >= 1, got {workers}.")
+        paths = check_sequence("paths", paths, "image paths")
+        return self._recognize_all(paths, workers)
 
+    def _recognize_all(
+        self, paths: list, workers: int
+    ) -> Iterator[tuple[str, Recognition | EmostudyError]]:
         def one(path: str | os.PathLike) -> tuple[str, Recognition | EmostudyError]:
             try:
                 return str(path), self.recognize(path)
             except EmostudyError as error:
                 return str(path), error
 
-        paths = list(paths)
-        if int(workers) == 1:
+        if workers == 1:
             yield from map(one, paths)
             return
-        with ThreadPoolExecutor(max_workers=int(workers)) as pool:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             yield from pool.map(one, paths)

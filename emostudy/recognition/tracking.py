@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from emostudy.errors import InvalidInputError
+from emostudy._validation import check_int, check_number
 from emostudy.geometry import box_iou
 from emostudy.recognition.results import FaceEmotion
 
@@ -51,12 +51,9 @@ class FaceTracker:
     def __init__(
         self, *, iou_threshold: float = 0.3, max_missed: int = 5, smoothing: float = 0.7
     ) -> None:
-        if not 0.0 < iou_threshold <= 1.0:
-            raise InvalidInputError(f"iou_threshold must be in (0, 1], got {iou_threshold!r}.")
-        if int(max_missed) < 0:
-            raise InvalidInputError(f"max_missed must be >= 0, got {max_missed!r}.")
-        if not 0.0 <= smoothing < 1.0:
-            raise InvalidInputError(f"smoothing must be in [0, 1), got {smoothing!r}.")
+        iou_threshold = check_number("iou_threshold", iou_threshold, low=0, high=1, low_open=True)
+        max_missed = check_int("max_missed", max_missed, minimum=0)
+        smoothing = check_number("smoothing", smoothing, low=0, high=1, high_open=True)
         self.iou_threshold = float(iou_threshold)
         self.max_missed = int(max_missed)
         self.smoothing = float(smoothing)

@@ -20,8 +20,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from emostudy._validation import check_int, check_number, check_size
 from emostudy.data.classes import FER_CLASSES, FERPLUS_CLASSES
 from emostudy.errors import DataNotFoundError, InvalidInputError
+from emostudy.imageio import as_bgr
 from emostudy.recognition.results import Recognition, faces_frame
 from emostudy.recognition.tracking import FaceTracker
 
@@ -102,12 +104,19 @@ def read_frames(
     """Yield ``(index, time_s, bgr_frame)`` from a video file or camera.
 
     Time comes from the file's frame rate (frame index / fps), or from the wall clock for a
-    camera. ``every=k`` keeps every k-th frame; ``max_frames`` stops after that many kept frames.
+    camera. ``every=k`` keeps every k-th frame; ``max_frames`` (``None`` or >= 1) stops after that
+    many kept frames. Arguments are checked and the video opened when this is called, not at the
+    first frame.
     """
-    if int(every) < 1:
-        raise InvalidInputError(f"every must be >= 1, got {every}.")
+    every = check_int("every", every, minimum=1)
+    if max_frames is not None:
+        max_frames = check_int("max_frames", max_frames, minimum=1)
     capture = open_video(source)
-    camera = isinstance(source, int)
+    return _frames(capture, isinstance(source, int), max_frames, every)
+
+
+def _frames(capture, camera: bool, max_frames: int | None, every: int):
+    """The frames of an opened capture (a generator, so that the checks above run at once)."""
     fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
     fps = fps if fps > 0 else 25.0
     start = time.perf_counter()
@@ -117,7 +126,7 @@ def read_frames(
             ok, frame = capture.read()
             if not ok or frame is None:
                 break
-            if index % int(every) == 0:
+            if index % every == 0:
                 seconds = time.perf_counter() - start if camera else index / fps
                 yield index, seconds, frame
                 kept += 1
@@ -150,7 +159,16 @@ def recognize_video(
         Attach each BGR frame to its :class:`FrameResult` (for drawing or writing a video).
     """
     tracker = FaceTracker(iou_threshold=iou_threshold, max_missed=max_missed, smoothing=smoothing)
-    for index, seconds, frame in read_frames(source, max_frames=max_frames, every=every):
+    if not callable(getattr(recognizer, "recognize", None)):
+        raise InvalidInputError(
+            f"recognizer must be an EmotionRecognizer, got {type(recognizer).__name__}."
+        )
+    frames = read_frames(source, max_frames=max_frames, every=every)
+    return _recognized(recognizer, tracker, frames, source, keep_frames)
+
+
+def _recognized(recognizer, tracker, frames, source, keep_frames: bool) -> Iterator[FrameResult]:
+    for index, seconds, frame in frames:
         recognition = recognizer.recognize(frame)
         recognition.faces = tracker.update(recognition.faces)
         recognition.source = None if isinstance(source, int) else str(source)
@@ -182,6 +200,12 @@ def track_summary(table, *, min_frames: int = 1):
     """
     import pandas as pd
 
+    if not isinstance(table, pd.DataFrame) or not {"track", "time_s"} <= set(table.columns):
+        raise InvalidInputError(
+            "track_summary takes the table of tracks_table(frames) (a DataFrame with track and "
+            f"time_s columns), got {type(table).__name__}."
+        )
+    min_frames = check_int("min_frames", min_frames, minimum=1)
     if len(table) == 0:
         return pd.DataFrame(columns=["first_s", "last_s", "frames", "emotion", *FER_CLASSES])
     classes = [c for c in FERPLUS_CLASSES if c in table.columns]
@@ -211,10 +235,9 @@ class AnnotatedVideoWriter:
             raise DataNotFoundError(f"Output folder does not exist: {path.parent}.")
         codec = "MJPG" if path.suffix.lower() == ".avi" else "mp4v"
         self.path = path
-        self.size = (int(size[0]), int(size[1]))
-        self._writer = cv2.VideoWriter(
-            str(path), cv2.VideoWriter_fourcc(*codec), float(fps or 25.0), self.size
-        )
+        self.size = check_size("size", size, maximum=8192)
+        fps = check_number("fps", fps, low=0, high=1000, low_open=True)
+        self._writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*codec), fps, self.size)
         if not self._writer.isOpened():
             raise VideoError(
                 f"Cannot open a {codec} video encoder for {path}: this OpenCV build lacks the "
@@ -223,7 +246,13 @@ class AnnotatedVideoWriter:
         self.frames = 0
 
     def write(self, frame: np.ndarray) -> None:
-        """Append one BGR uint8 frame ``(H, W, 3)``, resized to the video's size if it differs."""
+        """Append one BGR uint8 frame ``(H, W, 3)`` (a gray ``(H, W)`` frame is expanded), resized
+        to the video's size if it differs."""
+        if not isinstance(frame, np.ndarray):
+            raise InvalidInputError(
+                f"frame must be a uint8 image array, got {type(frame).__name__}."
+            )
+        frame = as_bgr(frame)
         if (frame.shape[1], frame.shape[0]) != self.size:
             frame = cv2.resize(frame, self.size)
         self._writer.write(frame)

@@ -22,6 +22,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from emostudy._validation import (
+    check_callable,
+    check_class_labels,
+    check_names,
+    check_probabilities,
+)
 from emostudy.errors import InvalidInputError
 from emostudy.evaluation.classification import classification_metrics
 from emostudy.transfer.folds import Folds
@@ -199,7 +205,14 @@ def cross_validate(
     -------
     CVResult
     """
-    labels = np.asarray(labels, dtype=np.int64)
+    check_callable(
+        "make_method",
+        make_method,
+        "a factory that returns a fresh method each fold, such as lambda: ScratchCNN() "
+        "(not a method instance: each fold needs an unfitted one)",
+    )
+    classes = tuple(check_names("classes", classes))
+    labels = check_class_labels("labels", labels, len(classes))
     n = _n_items(inputs)
     if labels.shape != (n,):
         raise InvalidInputError(
@@ -207,9 +220,6 @@ def cross_validate(
         )
     if groups is not None and len(groups) != n:
         raise InvalidInputError(f"groups must have one entry per input ({n}), got {len(groups)}.")
-    classes = tuple(str(c) for c in classes)
-    if labels.min(initial=0) < 0 or labels.max(initial=0) >= len(classes):
-        raise InvalidInputError(f"labels must lie in 0..{len(classes) - 1} (one per class).")
     check_folds(folds, n)
     key = _run_key(folds, labels, make_method()) + ("+train" if score_training else "")
     cache = _cache_file(cache_dir, name) if cache_dir is not None else None
@@ -243,6 +253,7 @@ def cross_validate(
                 f"{name}: predict_proba returned shape {predicted.shape}, expected "
                 f"({len(test)}, {len(classes)})."
             )
+        check_probabilities(f"{name}: predict_proba's output (fold {k})", predicted)
         probabilities[test] = predicted
         details.append(dict(getattr(method, "chosen_", {}) or {}))
         if score_training:

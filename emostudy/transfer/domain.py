@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from emostudy._validation import check_class_labels
 from emostudy.errors import InvalidInputError
 from emostudy.evaluation.classification import classification_metrics
 
@@ -57,11 +58,18 @@ def shared_class_scores(
         prediction is the highest-scoring *shared* class.
     """
     scores = np.asarray(scores)
-    labels = np.asarray(labels, dtype=np.int64)
     score_classes, label_classes = list(score_classes), list(label_classes)
+    labels = check_class_labels("labels", labels, len(label_classes))
     if scores.ndim != 2 or scores.shape != (len(labels), len(score_classes)):
         raise InvalidInputError(
             f"scores must have shape ({len(labels)}, {len(score_classes)}), got {scores.shape}."
+        )
+    if not np.issubdtype(scores.dtype, np.number) or not np.isfinite(scores).all():
+        raise InvalidInputError(
+            "scores must be finite numbers (probabilities or logits); NaN or inf found in "
+            f"{int((~np.isfinite(scores.astype(float))).any(axis=1).sum())} rows: check the model."
+            if np.issubdtype(scores.dtype, np.number)
+            else f"scores must be numbers, got dtype {scores.dtype}."
         )
     if mapping is None:
         mapping = CKPLUS_TO_FER

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
+from emostudy._validation import check_int, check_seed
 from emostudy.data.faceset import FaceSet
 from emostudy.data.splits import subject_folds
 from emostudy.errors import InvalidInputError
@@ -42,6 +43,13 @@ def make_folds(
     list of (train_positions, test_positions)
         ``n_splits`` pairs of sorted int64 position arrays; every image is tested exactly once.
     """
+    if not isinstance(faceset, FaceSet):
+        raise InvalidInputError(
+            f"make_folds takes a FaceSet (images, labels and each image's subject), got "
+            f"{type(faceset).__name__}. Load one with load_ckplus() or build a FaceSet."
+        )
+    n_splits = check_int("n_splits", n_splits, minimum=2)
+    seed = check_seed("seed", seed)
     counts = np.bincount(faceset.labels, minlength=len(faceset.classes))
     present = counts[counts > 0]
     if len(present) == 0:
@@ -65,4 +73,11 @@ def make_folds(
 def subjects_shared(folds: Folds, groups: np.ndarray) -> list[list[str]]:
     """Per fold, the subjects (sorted) that have images on both sides; empty lists when none."""
     groups = np.asarray(groups)
+    highest = max((int(np.max(side)) for fold in folds for side in fold if len(side)), default=-1)
+    if groups.ndim != 1 or len(groups) <= highest:
+        raise InvalidInputError(
+            f"groups must name the subject of every image the folds use (at least "
+            f"{highest + 1}), got {groups.shape[0] if groups.ndim else 0}: pass "
+            "faceset.meta['subject'] of the FaceSet the folds were made from."
+        )
     return [sorted(map(str, np.intersect1d(groups[train], groups[test]))) for train, test in folds]
