@@ -64,5 +64,9 @@ def test_the_published_ledger_records_every_shipped_model_and_says_why():
     assert len(ledger) > 0 and ledger["why"].str.len().min() > 10
     assert ledger["accuracy"].between(0, 1).all()
     for name in shipped_models():
-        recorded = model_card(name)["metrics"]["PrivateTest"]["accuracy"]
+        metrics = model_card(name)["metrics"]
+        if "PrivateTest" in metrics:
+            recorded = metrics["PrivateTest"]["accuracy"]
+        else:  # a FER+ model: its majority score (7 classes) is the ledger's line
+            recorded = metrics["PrivateTest_flip_tta"]["majority7"]["accuracy"]
         assert np.isclose(ledger["accuracy"], recorded).any(), name

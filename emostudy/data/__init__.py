@@ -1,4 +1,4 @@
-"""Data sets: FER-2013, CK+, the synthetic stand-in, splits and the quality audit.
+"""Data sets: FER-2013 (with its FER+ votes), CK+, the synthetic stand-in, splits, quality audit.
 
 Every loader returns a :class:`FaceSet`: ``(N, 48, 48, 1)`` uint8 images, ``(N,)`` int64 labels,
 class names and a metadata DataFrame (one row per image).
@@ -14,6 +14,7 @@ from emostudy.data.classes import (
 )
 from emostudy.data.faceset import FaceSet
 from emostudy.data.fer2013 import load_fer2013
+from emostudy.data.ferplus import VOTE_COLUMNS, FerPlusSet, load_ferplus, read_ferplus_votes
 from emostudy.data.images import CorruptImageWarning, read_gray
 from emostudy.data.profiles import SyntheticDataWarning, load_ckplus_for, load_fer2013_for
 from emostudy.data.protocol import Fer2013Protocol, fer2013_protocol, load_fer2013_protocol
@@ -23,6 +24,10 @@ from emostudy.data.synthetic import make_synthetic_faces
 from emostudy.data.wider import WIDER_SETTINGS, WiderFaceSet, load_wider_face_val
 
 __all__ = [
+    "VOTE_COLUMNS",
+    "FerPlusSet",
+    "load_ferplus",
+    "read_ferplus_votes",
     "Fer2013Protocol",
     "fer2013_protocol",
     "load_fer2013_protocol",

@@ -1,5 +1,12 @@
 """Evaluation of classifiers: metrics from the confusion matrix, bootstrap intervals, McNemar."""
 
+from emostudy.evaluation.calibration import (
+    expected_calibration_error,
+    fit_temperature,
+    mean_kl_from_shares,
+    negative_log_likelihood,
+    reliability_bins,
+)
 from emostudy.evaluation.classification import (
     METRICS,
     bootstrap_ci,
@@ -31,6 +38,11 @@ from emostudy.evaluation.published import (
 from emostudy.evaluation.speed import time_per_image
 
 __all__ = [
+    "reliability_bins",
+    "expected_calibration_error",
+    "mean_kl_from_shares",
+    "negative_log_likelihood",
+    "fit_temperature",
     "PUBLISHED_WIDER_VAL_AP",
     "ORIGINAL_STUDY_FER2013",
     "PUBLISHED_FER2013",

@@ -89,11 +89,14 @@ def shift_images(x: np.ndarray, dy: int, dx: int) -> np.ndarray:
     return padded[:, top : top + height, left : left + width]
 
 
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """Class probabilities (N, n_classes), float64, from logits (N, n_classes) (scipy's softmax)."""
+def softmax(logits: np.ndarray, *, temperature: float = 1.0) -> np.ndarray:
+    """Class probabilities (N, n_classes), float64: scipy's softmax of ``logits / temperature``.
+
+    ``temperature`` > 1 softens the probabilities, < 1 sharpens them (calibration, distillation).
+    """
     from scipy.special import softmax as scipy_softmax
 
-    return scipy_softmax(np.asarray(logits, dtype=np.float64), axis=1)
+    return scipy_softmax(np.asarray(logits, dtype=np.float64) / float(temperature), axis=1)
 
 
 def forward(model, x: np.ndarray, *, batch_size: int = 512, direct: bool = False) -> np.ndarray:

@@ -1,0 +1,100 @@
+"""Training on the FER+ votes: views, the frozen trunk / trained head split, the assembled network
+and the temperature baked into it, and which faces and targets a head learns from."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from emostudy.book.votes import (
+    HeadConfig,
+    assemble_model,
+    build_head,
+    build_trunk,
+    centre_and_flip,
+    crop_view,
+    extract_features,
+    flip_logits,
+    training_targets,
+    training_views,
+)
+from emostudy.data import FER_CLASSES, FaceSet, FerPlusSet
+from emostudy.errors import InvalidInputError
+from emostudy.models import load_emotion_model, to_model_input
+
+
+@pytest.fixture(scope="module")
+def faces():
+    return np.random.default_rng(0).integers(0, 256, (8, 48, 48, 1), dtype=np.uint8)
+
+
+@pytest.fixture(scope="module")
+def base():
+    return load_emotion_model("fer2013_vgg_lite_v3")
+
+
+def test_crop_view_matches_slicing_and_mirroring(faces):
+    x = to_model_input(faces)
+    out = crop_view(x, np.array([0, 4] * 4), np.array([3, 1] * 4), np.array([0, 1] * 4), 44)
+    np.testing.assert_array_equal(out[0], x[0, 0:44, 3:47])
+    np.testing.assert_array_equal(out[1], x[1, :, ::-1][4:48, 1:45])
+
+
+def test_training_views_are_seeded_and_start_with_centre_and_mirror():
+    views = training_views(5, n_random=3, seed=1)
+    assert views.offsets.shape == (5, 5, 3) and views.per_image
+    np.testing.assert_array_equal(views.offsets[:, 0], [[2, 2, 0]] * 5)
+    np.testing.assert_array_equal(views.offsets[:, 1], [[2, 2, 1]] * 5)
+    assert views.offsets[:, 2:, :2].min() >= 0 and views.offsets[:, 2:, :2].max() <= 4
+    np.testing.assert_array_equal(views.offsets, training_views(5, n_random=3, seed=1).offsets)
+
+
+def test_an_untrained_head_reproduces_the_base_model(base, faces):
+    from emostudy.models import predict_logits
+
+    x = to_model_input(faces)
+    reference = predict_logits(base, x, tta="flip")
+    head = build_head(base, 8)
+    full = assemble_model(base, head, name="check")
+    assert full.output_shape == (None, 8)
+    np.testing.assert_allclose(predict_logits(full, x, tta="flip")[:, :7], reference, atol=1e-5)
+    features = extract_features(build_trunk(base), faces, centre_and_flip(), dtype="float32")
+    assert features.shape == (8, 2, 5, 5, 192)
+    np.testing.assert_allclose(flip_logits(head, features)[:, :7], reference, atol=1e-4)
+    hot = assemble_model(base, head, temperature=2.5, name="check_t")
+    np.testing.assert_allclose(
+        predict_logits(hot, x, tta="flip"), predict_logits(full, x, tta="flip") / 2.5, atol=1e-6
+    )
+    with pytest.raises(InvalidInputError):
+        assemble_model(base, head, temperature=0.0, name="bad")
+
+
+def _votes():
+    counts = np.array(
+        [
+            [7, 0, 0, 0, 0, 0, 3, 0, 0, 0],  # angry
+            [0, 0, 0, 0, 0, 0, 4, 6, 0, 0],  # contempt
+            [0, 0, 0, 0, 0, 0, 0, 0, 0, 0],  # no votes
+            [0, 0, 0, 5, 0, 0, 0, 0, 5, 0],  # happy (tie with unknown)
+        ]
+    )
+    majority = np.array([0, 7, -1, 3])
+    meta = pd.DataFrame({"usage": ["Training"] * 4, "source": list("abcd")})
+    images = np.zeros((4, 48, 48, 1), np.uint8)
+    labels = np.array([0, 6, 0, 3], dtype=np.int64)
+    return FerPlusSet(FaceSet(images, labels, FER_CLASSES, meta, "t"), counts, majority)
+
+
+def test_training_targets_for_shares_and_majority_with_7_and_8_outputs():
+    votes = _votes()
+    keep, targets = training_targets(votes, HeadConfig(targets="shares", n_classes=8))
+    np.testing.assert_array_equal(keep, [0, 1, 3])
+    np.testing.assert_allclose(targets[1, [6, 7]], [0.4, 0.6])
+    keep, targets = training_targets(votes, HeadConfig(targets="shares", n_classes=7))
+    np.testing.assert_array_equal(keep, [0, 3])  # majority contempt is not a 7-class face
+    np.testing.assert_allclose(targets.sum(axis=1), 1.0)
+    keep, targets = training_targets(votes, HeadConfig(targets="majority", n_classes=8))
+    np.testing.assert_array_equal(targets.argmax(axis=1), [0, 7, 3])
+    with pytest.raises(InvalidInputError):
+        training_targets(votes, HeadConfig(targets="votes", n_classes=8))
