@@ -33,6 +33,7 @@ from emostudy.book.results import (
     load_results,
     record_privatetest,
     save_results,
+    to_plain,
 )
 from emostudy.book.results_page import (
     load_tables,
@@ -74,6 +75,7 @@ __all__ = [
     "render_model_card",
     "run_notebook",
     "save_results",
+    "to_plain",
     "slideshow_frames",
     "train_headline",
     "write_video",

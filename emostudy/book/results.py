@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 
 
-def _plain(value: Any) -> Any:
+def to_plain(value: Any) -> Any:
     """NumPy scalars and arrays → plain Python, so that ``json`` can write them."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): to_plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [to_plain(v) for v in value]
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, np.generic):
@@ -48,7 +48,7 @@ def save_results(
         "python": platform.python_version(),
         "numpy": np.__version__,
         "cpu": cpu_description(),
-        "results": _plain(results),
+        "results": to_plain(results),
     }
     path = folder / f"{name}.json"
     path.write_text(json.dumps(payload, indent=2, sort_keys=False) + "\n")

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from emostudy.book.results import to_plain
 from emostudy.errors import InvalidInputError
 
 #: Side of the window the v3 family sees (``RandomFaceCrop(44)``); the centre window is at (2, 2).
@@ -399,12 +400,12 @@ def train_head(
 # ---------------------------------------------------------------------------------- scoring
 
 
-def _bootstrap(statistic, n: int, *, n_boot: int, seed: int, level: float = 0.95):
+def _bootstrap(statistic, n: int, *, n_boot: int, seed: int, confidence: float = 0.95):
     rng = np.random.default_rng(seed)
     values = [statistic(rng.integers(0, n, n)) for _ in range(n_boot)]
     return [
-        float(np.quantile(values, (1 - level) / 2)),
-        float(np.quantile(values, (1 + level) / 2)),
+        float(np.quantile(values, (1 - confidence) / 2)),
+        float(np.quantile(values, (1 + confidence) / 2)),
     ]
 
 
@@ -884,7 +885,7 @@ def stage_ship(
         "same_run": {"fer_package": fer_scores, base_model: base_scores},
         "onnx_parity": onnx_parity,
     }
-    (weights / f"{model_name}.json").write_text(json.dumps(_plain(card), indent=1) + "\n")
+    (weights / f"{model_name}.json").write_text(json.dumps(to_plain(card), indent=1) + "\n")
     (weights / f"{model_name}.md").write_text(render_card(card))
     save_results(
         "ferplus_evaluation",
@@ -914,18 +915,6 @@ def _feature_settings(work: Path) -> dict[str, Any]:
 def _feature_seconds(work: Path) -> dict[str, float]:
     path = work / "features.json"
     return json.loads(path.read_text())["seconds"] if path.is_file() else {}
-
-
-def _plain(value):
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def _class_names(n_classes: int) -> tuple[str, ...]:
