@@ -328,3 +328,10 @@ def test_screenshots_at_phone_and_desktop_width(
     page.close()
     show_uncaptured(pytestconfig, "screenshots: " + " ".join(shots))
     (folder / "screenshots.json").write_text(json.dumps(shots, indent=1))
+
+
+@pytest.mark.book
+def test_chapter_12_shows_the_browsers_timings(site):
+    page = (site / "notebooks" / "12_recognizer.html").read_text()
+    assert "this page (ms)" in page and "Python, chapter 12 (ms)" in page
+    assert "try-it-figures" not in page  # the marker was replaced by the measured table

@@ -366,8 +366,15 @@ def figures_markdown(root: Path = ROOT) -> str:
 
 
 def _insert_figures(app: Any, docname: str, source: list[str]) -> None:
-    if docname == "book/try_it" and FIGURES_MARKER in source[0]:
+    """The measured figures into the try-it page and into chapter 12 (a notebook: its source is
+    JSON, so the Markdown goes in as an escaped JSON string)."""
+    if FIGURES_MARKER not in source[0]:
+        return
+    if docname == "book/try_it":
         source[0] = source[0].replace(FIGURES_MARKER, figures_markdown(Path(app.srcdir)))
+    elif docname == "notebooks/12_recognizer":
+        escaped = json.dumps(figures_markdown(Path(app.srcdir)))[1:-1]
+        source[0] = source[0].replace(FIGURES_MARKER, escaped)
 
 
 def setup(app: Any) -> dict[str, Any]:
