@@ -37,7 +37,9 @@ def test_card_states_labels_classes_temperature_and_both_label_sets():
 
 
 @pytest.mark.needs_data
-@pytest.mark.parametrize("usage", ["PublicTest", "PrivateTest"])
+# PrivateTest only: the numbers the card reports (PublicTest, the selection set, is scored by the
+# candidate table in book/results/ferplus_training.json); one pass keeps make test within budget.
+@pytest.mark.parametrize("usage", ["PrivateTest"])
 def test_recomputes_its_recorded_numbers_exactly(fer2013_real, usage):
     card = model_card(NAME)
     votes = load_ferplus(fer2013_real.where(usage=usage), ferplus_filter=False)
