@@ -20,22 +20,15 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from tests.conftest import show_uncaptured
+from web import try_it_browser
 
 ROOT = Path(__file__).resolve().parents[1]
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 NEEDS_BROWSER = pytest.mark.skipif(
     BROWSER is None, reason="Chromium is not installed (apt-get install chromium)"
 )
-#: Offline flags for every Chromium run: no network of its own, no GPU, no sandbox (containers).
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+#: Offline flags for every Chromium run (one list, shared with the try-it page's driver).
+CHROMIUM_FLAGS = list(try_it_browser.CHROMIUM_FLAGS)
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from emostudy._quiet import tensorflow_warnings_silenced
 from emostudy.data.classes import FACE_SIZE
 from emostudy.errors import InvalidInputError
 
@@ -127,7 +128,11 @@ def forward(model, x: np.ndarray, *, batch_size: int = 512, direct: bool = False
         raise InvalidInputError(
             f"model must be a Keras model or an inference engine, got {type(model).__name__}."
         )
-    return _checked_logits(np.asarray(model.predict(x, batch_size=batch_size, verbose=0)), len(x))
+    # Many fresh models predicting once each (experiments, folds) retrace Keras' predict function
+    # by design; TensorFlow's "triggered tf.function retracing" warning is silenced here.
+    with tensorflow_warnings_silenced():
+        logits = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+    return _checked_logits(logits, len(x))
 
 
 def _checked_logits(logits: np.ndarray, n: int) -> np.ndarray:
