@@ -587,6 +587,7 @@ def stage_train(
     select_votes = _votes(work, "PublicTest")
     train_features = np.load(work / "features_Training.npy", mmap_mode="r")
     select_features = np.load(work / "features_PublicTest.npy")
+    cut = _cut(work)
     seven = np.flatnonzero((select_votes.majority >= 0) & (select_votes.majority < 7))
     log(f"loaded: Training {train_features.shape}, PublicTest {select_features.shape}")
     for name in candidates:
@@ -602,6 +603,7 @@ def stage_train(
             select_features[seven],
             select_votes.majority[seven],
             out_dir=work / "heads",
+            cut=cut,
             log=log,
         )
         seconds = time.perf_counter() - start
@@ -690,8 +692,11 @@ def stage_select(
     votes = _votes(work, "PublicTest")
     select_features = np.load(work / "features_PublicTest.npy")
     model = load_emotion_model(base_model)
+    cut = _cut(work)
     rows = [
-        candidate_row(base_model, flip_logits(build_head(model, 7), select_features), votes, None)
+        candidate_row(
+            base_model, flip_logits(build_head(model, 7, cut=cut), select_features), votes, None
+        )
     ]
     rows[0]["targets"] = "FER-2013 labels (shipped, unchanged)"
     for name in candidates:
@@ -702,11 +707,12 @@ def stage_select(
     trained = [row for row in rows if row["candidate"] in candidates]
     chosen = max(trained, key=lambda row: row["majority7_accuracy"])["candidate"]
     features = json.loads((work / "features.json").read_text())
+    frozen, trained = _blocks_text(model, cut)
     results = {
         "about": (
-            "Candidates trained on the FER+ votes, fine-tuning only the last conv block of "
-            f"{base_model} and a new head on cached activations of its frozen first three "
-            "blocks; scored on PublicTest (flip-averaged, 2 passes). Accuracy over the 7 shared "
+            f"Candidates trained on the FER+ votes, fine-tuning only {trained} of "
+            f"{base_model} and a new head on cached activations of its frozen {frozen}; "
+            "scored on PublicTest (flip-averaged, 2 passes). Accuracy over the 7 shared "
             "classes on the faces whose majority is one of them; FER-2013-label accuracy on all "
             "PublicTest faces; ECE with 15 bins against the majority; KL in nats from the vote "
             "shares (eps 1e-7). The temperature is fitted on PublicTest's majority (so the "
@@ -720,8 +726,9 @@ def stage_select(
             "(random offsets 0..4, mirrored with probability 1/2)",
             "PublicTest": "centre and mirror",
         },
-        "frozen": f"{base_model} up to {features['cut']} (conv blocks 1-3)",
-        "trained": "conv block 4 (2 conv + batch norm, from the base model) and a new Dense head",
+        "frozen": f"{base_model} up to {features['cut']} ({frozen})",
+        "trained": f"{trained} (2 convs + batch norm each, from the base model) and a new "
+        "Dense head",
         "precision": "float32",
         "candidates": rows,
     }
@@ -765,18 +772,20 @@ def stage_ship(
     info = json.loads((work / "heads" / f"{name}.json").read_text())
     config = HeadConfig(**info["config"])
     model = load_emotion_model(base_model)
-    head = build_head(model, config.n_classes, dropout=config.dropout, seed=config.seed)
+    cut = _cut(work)
+    frozen, trained = _blocks_text(model, cut)
+    head = build_head(model, config.n_classes, cut=cut, dropout=config.dropout, seed=config.seed)
     head.load_weights(work / "heads" / f"{name}.weights.h5")
     # The temperature: fitted on PublicTest with the assembled network itself (flip-averaged).
     public = load_ferplus(load_fer2013(usage="PublicTest", progress=False), ferplus_filter=False)
     if limit is not None:
         public = public.subset(np.arange(limit))
-    plain = assemble_model(model, head, name=model_name)
+    plain = assemble_model(model, head, cut=cut, name=model_name)
     public_logits = predict_logits(plain, to_model_input(public.faces.images), tta="flip")
     keep, labels = _temperature_targets(public, config.n_classes)
     temperature = fit_temperature(public_logits[keep], labels)
     log(f"temperature {temperature:.4f} (fitted on {len(keep)} PublicTest majorities)")
-    shipped = assemble_model(model, head, temperature=temperature, name=model_name)
+    shipped = assemble_model(model, head, temperature=temperature, cut=cut, name=model_name)
     weights = Path(weights_dir)
     weights.mkdir(parents=True, exist_ok=True)
     path = weights / f"{model_name}.keras"
@@ -862,10 +871,9 @@ def stage_ship(
             "schedule": "cosine",
             "loss": "categorical cross-entropy (from logits) against the targets",
             "precision": "float32",
-            "frozen": f"{base_model} conv blocks 1-3 (up to {DEFAULT_CUT}), batch norm at "
-            "inference",
-            "fine_tuned": "conv block 4 (2 convs + batch norm, initialised from the base) and a "
-            "new Dense head (FER-2013 classes initialised from the base's head)",
+            "frozen": f"{base_model} {frozen} (up to {cut}), batch norm at inference",
+            "fine_tuned": f"{trained} (2 convs + batch norm each, initialised from the base) "
+            "and a new Dense head (FER-2013 classes initialised from the base's head)",
             "augment": "cached activations of the centre 44-px window, its mirror and "
             f"{_feature_settings(work).get('n_random', '?')} random window(s) (offsets 0..4, "
             "mirrored with probability 1/2) per face; one random view per face and epoch; "
@@ -905,6 +913,28 @@ def stage_ship(
         seed=config.seed,
     )
     return card
+
+
+def _cut(work: Path) -> str:
+    """The layer the cached features of ``work`` were cut at (``features.json``)."""
+    return _feature_settings(work).get("cut", DEFAULT_CUT)
+
+
+def frozen_blocks(model, cut: str) -> int:
+    """How many conv blocks of ``model`` end at or before ``cut`` (a max-pooling layer)."""
+    names = [layer.name for layer in model.layers]
+    index = names.index(cut)
+    return sum(
+        1 for layer in model.layers[: index + 1] if layer.__class__.__name__ == "MaxPooling2D"
+    )
+
+
+def _blocks_text(model, cut: str) -> tuple[str, str]:
+    """("conv blocks 1-3", "conv block 4") for ``cut``: the frozen and the fine-tuned blocks."""
+    frozen = frozen_blocks(model, cut)
+    total = sum(1 for layer in model.layers if layer.__class__.__name__ == "MaxPooling2D")
+    trained = f"conv block {total}" if frozen == total - 1 else f"conv blocks {frozen + 1}-{total}"
+    return f"conv blocks 1-{frozen}", trained
 
 
 def _feature_settings(work: Path) -> dict[str, Any]:
@@ -1071,11 +1101,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--name", default="")
     parser.add_argument("--n-random", type=int, default=1)
+    parser.add_argument("--cut", default=DEFAULT_CUT)
+    parser.add_argument("--model-name", default="ferplus_vgg_lite_v5")
     parser.add_argument("--results", default="book/results")
     parser.add_argument("--dry-run-dir", default="")
     args = parser.parse_args(argv)
     if args.stage == "features":
-        stage_features(args.work, n_random=args.n_random)
+        stage_features(args.work, n_random=args.n_random, cut=args.cut)
     elif args.stage == "train":
         stage_train(args.work, candidates=args.candidates.split(","), epochs=args.epochs)
     elif args.stage == "all":
@@ -1087,6 +1119,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             results_dir=args.results,
             weights_dir="emostudy/models/weights",
             onnx_dir="emostudy/models/weights",
+            model_name=args.model_name,
         )
     elif args.stage == "select":
         print(stage_select(args.work, results_dir=args.results)["chosen"])
@@ -1100,6 +1133,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             onnx_dir=dry / "onnx",
             report_usage="PublicTest",
             limit=400,
+            model_name=args.model_name,
         )
     elif args.stage == "ship":
         stage_ship(
@@ -1108,6 +1142,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             results_dir=args.results,
             weights_dir="emostudy/models/weights",
             onnx_dir="emostudy/models/weights",
+            model_name=args.model_name,
         )
     else:
         raise SystemExit(f"unknown stage {args.stage!r}")
