@@ -424,7 +424,9 @@ def score_logits(logits: np.ndarray, votes, *, n_boot: int = 1000, seed: int = 0
         :func:`emostudy.evaluation.evaluate` (accuracy, balanced accuracy, macro-F1, per class,
         confusion, bootstrap intervals) plus ``ece`` (15 bins, top label) and, against the
         majority, ``kl`` (mean KL from the vote shares over the same classes, nats, eps 1e-7),
-        each with a bootstrap interval (``ece_ci``, ``kl_ci``).
+        each with a bootstrap interval (``ece_ci``, ``kl_ci``), and ``reliability``: the 15 bins
+        of :func:`emostudy.evaluation.calibration.reliability_bins` as rows (``None`` for the
+        empty bins' means), for a reliability diagram.
     """
     from emostudy.data import FER_CLASSES, FERPLUS_CLASSES
     from emostudy.evaluation import evaluate
@@ -432,8 +434,16 @@ def score_logits(logits: np.ndarray, votes, *, n_boot: int = 1000, seed: int = 0
         KL_EPS,
         expected_calibration_error,
         mean_kl_from_shares,
+        reliability_bins,
     )
     from emostudy.models.inputs import softmax
+
+    def bins(p, y):
+        table = reliability_bins(p, y)
+        return [
+            {key: (None if value != value else value) for key, value in row.items()}
+            for row in table.to_dict("records")
+        ]
 
     logits = np.asarray(logits, dtype=np.float64)
     out: dict[str, Any] = {}
@@ -459,6 +469,7 @@ def score_logits(logits: np.ndarray, votes, *, n_boot: int = 1000, seed: int = 0
             seed=seed,
         )
         result["kl_eps"] = KL_EPS
+        result["reliability"] = bins(p, y)
         out[key] = result
     p = softmax(logits[:, :7])
     y = votes.fer2013_labels
@@ -467,6 +478,7 @@ def score_logits(logits: np.ndarray, votes, *, n_boot: int = 1000, seed: int = 0
     result["ece_ci"] = _bootstrap(
         lambda i: expected_calibration_error(p[i], y[i]), len(y), n_boot=n_boot, seed=seed
     )
+    result["reliability"] = bins(p, y)
     out["fer2013"] = result
     return out
 
@@ -907,6 +919,10 @@ def stage_ship(
                 base_model: base_scores,
             },
             "onnx_parity": onnx_parity,
+            "reliability": ours["majority7"]["reliability"],
+            "reliability_about": "PrivateTest, flip-averaged, calibrated probabilities of the 7 "
+            "shared classes against the FER+ majority: 15 equal-width bins of the top "
+            "probability (lower, upper, count, mean confidence, accuracy, gap)",
         },
         results_dir,
         profile="full",
