@@ -5,6 +5,7 @@ floors imports this package.
 
 from emostudy.book.api_page import render_api_page, write_api_page
 from emostudy.book.headline import (
+    FER2013_HEADLINE_MODEL,
     HEADLINE_TRAIN_IMAGES,
     PACKAGE_NAMES,
     RECIPES,
@@ -71,6 +72,7 @@ __all__ = [
     "load_results",
     "notebooks_dir",
     "package_headline",
+    "FER2013_HEADLINE_MODEL",
     "PACKAGE_NAMES",
     "place_on_canvas",
     "RECIPES",
