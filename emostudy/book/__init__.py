@@ -30,6 +30,7 @@ from emostudy.book.recognizer_study import (
 )
 from emostudy.book.results import (
     LEDGER_NAME,
+    ledger_scoring,
     load_privatetest_ledger,
     load_results,
     record_privatetest,
@@ -67,6 +68,7 @@ __all__ = [
     "face_patches",
     "in_the_loop_scores",
     "LEDGER_NAME",
+    "ledger_scoring",
     "list_notebooks",
     "load_privatetest_ledger",
     "load_results",
