@@ -83,6 +83,10 @@ def test_the_gallery_has_one_panel_per_detector_and_hides_the_rest():
     assert width == pytest.approx(6.0) and height < 10
     with pytest.raises(InvalidInputError):
         detector_gallery(image, faces, columns=0)
+    portrait = np.zeros((150, 100, 3), np.uint8)
+    nine = {str(k): boxes for k in range(9)}
+    assert detector_gallery(portrait, nine, size=3.0).get_size_inches()[1] > 13
+    assert detector_gallery(portrait, nine, size=3.0, max_height=9).get_size_inches()[1] <= 9.001
 
 
 # --- the Haar sweep -------------------------------------------------------------------------------

@@ -79,6 +79,7 @@ def detector_gallery(
     title: str | None = None,
     columns: int = 3,
     size: float = 3.0,
+    max_height: float | None = None,
 ):
     """One photo under every detector: a grid of panels, one per detector, boxes drawn.
 
@@ -95,6 +96,9 @@ def detector_gallery(
         Panels per row.
     size
         Width of one panel, in inches (the height follows the photo's aspect ratio).
+    max_height
+        Largest height of the figure, in inches: panels of a tall (portrait) photo shrink to fit;
+        ``None``: no limit.
 
     Returns
     -------
@@ -110,6 +114,9 @@ def detector_gallery(
     names = list(faces_by_detector)
     rows = -(-len(names) // columns)
     aspect = image.shape[0] / image.shape[1]
+    if max_height is not None:
+        max_height = check_number("max_height", max_height, low=0, low_open=True)
+        size = max(0.5, min(size, (max_height / rows - 0.35) / aspect))
     fig, axes = plt.subplots(
         rows, columns, figsize=(size * columns, (size * aspect + 0.35) * rows), squeeze=False
     )
