@@ -4,6 +4,18 @@ floors imports this package.
 """
 
 from emostudy.book.api_page import render_api_page, write_api_page
+from emostudy.book.detector_study import (
+    PHOTO_SUFFIXES,
+    choose_detector,
+    claims_text,
+    detector_gallery,
+    haar_sweep,
+    haar_sweep_figure,
+    haar_sweep_numbers,
+    original_study_claims,
+    recall_gap_table,
+    study_photos,
+)
 from emostudy.book.headline import (
     FER2013_HEADLINE_MODEL,
     HEADLINE_TRAIN_IMAGES,
@@ -47,6 +59,16 @@ from emostudy.book.run_times import chapter_run_times, render_run_times, write_r
 from emostudy.book.runner import list_notebooks, notebooks_dir, regenerate, run_notebook
 
 __all__ = [
+    "PHOTO_SUFFIXES",
+    "choose_detector",
+    "claims_text",
+    "detector_gallery",
+    "haar_sweep",
+    "haar_sweep_figure",
+    "haar_sweep_numbers",
+    "original_study_claims",
+    "recall_gap_table",
+    "study_photos",
     "landing_figure",
     "load_tables",
     "render_headline",
