@@ -4,6 +4,15 @@ floors imports this package.
 """
 
 from emostudy.book.api_page import render_api_page, write_api_page
+from emostudy.book.foundations import (
+    FaceMLPRun,
+    NetworkComparison,
+    compare_numpy_and_keras_mlp,
+    glue_values,
+    standardise_pixels,
+    tensorflow_mlp_gradients,
+    train_face_mlp,
+)
 from emostudy.book.headline import (
     HEADLINE_TRAIN_IMAGES,
     PACKAGE_NAMES,
@@ -44,6 +53,13 @@ from emostudy.book.results_page import (
 from emostudy.book.runner import list_notebooks, notebooks_dir, regenerate, run_notebook
 
 __all__ = [
+    "FaceMLPRun",
+    "NetworkComparison",
+    "compare_numpy_and_keras_mlp",
+    "glue_values",
+    "standardise_pixels",
+    "tensorflow_mlp_gradients",
+    "train_face_mlp",
     "landing_figure",
     "load_tables",
     "render_headline",
