@@ -6,6 +6,7 @@ import pytest
 from emostudy.book import (
     compare_numpy_and_keras_mlp,
     glue_values,
+    sample_photographs,
     standardise_pixels,
     tensorflow_mlp_gradients,
     train_face_mlp,
@@ -157,3 +158,12 @@ def test_face_mlp_needs_both_usages():
     faces = make_synthetic_faces(5, seed=0)
     with pytest.raises(InvalidInputError, match="Training and PublicTest"):
         train_face_mlp(faces.where(usage="Training"), epochs=1)
+
+
+def test_sample_photographs_are_gray_crops_in_the_unit_range(recwarn):
+    photos = sample_photographs()
+    assert list(photos) == ["camera (crop)", "astronaut (crop)"]
+    for image in photos.values():
+        assert image.shape == (256, 256) and image.dtype == np.float64
+        assert 0.0 <= image.min() < image.max() <= 1.0
+    assert not [w for w in recwarn if "IProgress" in str(w.message)]

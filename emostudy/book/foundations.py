@@ -421,3 +421,27 @@ def train_face_mlp(
         n_train=int(is_train.sum()),
         n_public=int(is_public.sum()),
     )
+
+
+def sample_photographs() -> dict[str, np.ndarray]:
+    """Chapter 4's two photographs: crops of scikit-image's bundled ``camera`` and ``astronaut``.
+
+    scikit-image's data module imports ``tqdm.auto``, which warns (with a path of this machine)
+    when ipywidgets is missing; the import happens here, with Python warnings silenced.
+
+    Returns
+    -------
+    dict
+        ``{"camera (crop)": (256, 256), "astronaut (crop)": (256, 256)}``, float64 gray levels
+        in [0, 1] (the astronaut converted from RGB by scikit-image's ``rgb2gray``, with the
+        ITU-R BT.709 weights).
+    """
+    from emostudy._quiet import python_output_silenced
+
+    with python_output_silenced():
+        from skimage import data
+        from skimage.color import rgb2gray
+
+        camera = data.camera()[40:296, 140:396] / 255.0
+        astronaut = rgb2gray(data.astronaut())[20:276, 110:366]
+    return {"camera (crop)": camera, "astronaut (crop)": astronaut}
