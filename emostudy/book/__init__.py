@@ -4,7 +4,6 @@ floors imports this package.
 """
 
 from emostudy.book.api_page import render_api_page, write_api_page
-<<<<<<< HEAD
 from emostudy.book.detector_study import (
     PHOTO_SUFFIXES,
     choose_detector,
@@ -16,7 +15,7 @@ from emostudy.book.detector_study import (
     original_study_claims,
     recall_gap_table,
     study_photos,
-=======
+)
 from emostudy.book.foundations import (
     FaceMLPRun,
     NetworkComparison,
@@ -26,7 +25,6 @@ from emostudy.book.foundations import (
     standardise_pixels,
     tensorflow_mlp_gradients,
     train_face_mlp,
->>>>>>> early
 )
 from emostudy.book.headline import (
     FER2013_HEADLINE_MODEL,
@@ -71,7 +69,6 @@ from emostudy.book.run_times import chapter_run_times, render_run_times, write_r
 from emostudy.book.runner import list_notebooks, notebooks_dir, regenerate, run_notebook
 
 __all__ = [
-<<<<<<< HEAD
     "PHOTO_SUFFIXES",
     "choose_detector",
     "claims_text",
@@ -82,7 +79,6 @@ __all__ = [
     "original_study_claims",
     "recall_gap_table",
     "study_photos",
-=======
     "FaceMLPRun",
     "NetworkComparison",
     "compare_numpy_and_keras_mlp",
@@ -91,7 +87,6 @@ __all__ = [
     "tensorflow_mlp_gradients",
     "sample_photographs",
     "train_face_mlp",
->>>>>>> early
     "landing_figure",
     "load_tables",
     "render_headline",
