@@ -10,6 +10,7 @@ from emostudy.book.headline import (
     RECIPES,
     describe_estimate,
     estimate_training_time,
+    like_for_like_estimates,
     package_headline,
     render_model_card,
     train_headline,
@@ -33,6 +34,7 @@ from emostudy.book.results import (
     load_results,
     record_privatetest,
     save_results,
+    tables_recording_cpu,
     to_plain,
 )
 from emostudy.book.results_page import (
@@ -62,6 +64,7 @@ __all__ = [
     "face_patches",
     "in_the_loop_scores",
     "LEDGER_NAME",
+    "like_for_like_estimates",
     "list_notebooks",
     "load_privatetest_ledger",
     "load_results",
@@ -75,6 +78,7 @@ __all__ = [
     "render_model_card",
     "run_notebook",
     "save_results",
+    "tables_recording_cpu",
     "to_plain",
     "slideshow_frames",
     "train_headline",
