@@ -5,6 +5,7 @@ floors imports this package.
 
 from emostudy.book.api_page import render_api_page, write_api_page
 from emostudy.book.headline import (
+    FER2013_HEADLINE_MODEL,
     HEADLINE_TRAIN_IMAGES,
     PACKAGE_NAMES,
     RECIPES,
@@ -30,6 +31,7 @@ from emostudy.book.recognizer_study import (
 )
 from emostudy.book.results import (
     LEDGER_NAME,
+    ledger_scoring,
     load_privatetest_ledger,
     load_results,
     record_privatetest,
@@ -43,6 +45,7 @@ from emostudy.book.results_page import (
     render_results_page,
     write_pages,
 )
+from emostudy.book.run_times import chapter_run_times, render_run_times, write_run_times
 from emostudy.book.runner import list_notebooks, notebooks_dir, regenerate, run_notebook
 
 __all__ = [
@@ -51,6 +54,9 @@ __all__ = [
     "render_headline",
     "render_results_page",
     "write_pages",
+    "chapter_run_times",
+    "render_run_times",
+    "write_run_times",
     "render_api_page",
     "write_api_page",
     "HEADLINE_TRAIN_IMAGES",
@@ -64,12 +70,14 @@ __all__ = [
     "face_patches",
     "in_the_loop_scores",
     "LEDGER_NAME",
+    "ledger_scoring",
     "like_for_like_estimates",
     "list_notebooks",
     "load_privatetest_ledger",
     "load_results",
     "notebooks_dir",
     "package_headline",
+    "FER2013_HEADLINE_MODEL",
     "PACKAGE_NAMES",
     "place_on_canvas",
     "RECIPES",
