@@ -23,6 +23,26 @@ def test_every_table_records_the_processor_that_measured_it(tmp_path):
     assert cpu["model"] and cpu["cores"] >= 1 and isinstance(cpu["simd_flags"], list)
 
 
+def test_tables_recording_cpu_counts_chapter_tables_and_skips_other_files(tmp_path):
+    import json
+
+    from emostudy.book import tables_recording_cpu
+
+    save_results("new", {"ms": 1.0}, tmp_path, profile="quick", seed=0)
+    old = {"name": "old", "profile": "full", "seed": 0, "results": {"ms": 2.0}}
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    (tmp_path / "ledger.json").write_text(json.dumps({"about": "x", "entries": []}))
+    (tmp_path / "notes.txt").write_text("not a table")
+    counted = tables_recording_cpu(tmp_path)
+    assert counted == {
+        "n_tables": 2,
+        "n_with_cpu": 1,
+        "with_cpu": ["new"],
+        "without_cpu": ["old"],
+    }
+    assert tables_recording_cpu(tmp_path / "empty")["n_tables"] == 0
+
+
 def test_the_privatetest_ledger_appends_one_line_per_evaluation(tmp_path):
     import pytest
 

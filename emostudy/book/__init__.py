@@ -33,6 +33,7 @@ from emostudy.book.headline import (
     RECIPES,
     describe_estimate,
     estimate_training_time,
+    like_for_like_estimates,
     package_headline,
     render_model_card,
     train_headline,
@@ -57,6 +58,7 @@ from emostudy.book.results import (
     load_results,
     record_privatetest,
     save_results,
+    tables_recording_cpu,
     to_plain,
 )
 from emostudy.book.results_page import (
@@ -109,6 +111,7 @@ __all__ = [
     "in_the_loop_scores",
     "LEDGER_NAME",
     "ledger_scoring",
+    "like_for_like_estimates",
     "list_notebooks",
     "load_privatetest_ledger",
     "load_results",
@@ -123,6 +126,7 @@ __all__ = [
     "render_model_card",
     "run_notebook",
     "save_results",
+    "tables_recording_cpu",
     "to_plain",
     "slideshow_frames",
     "train_headline",

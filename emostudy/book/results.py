@@ -62,6 +62,38 @@ def load_results(name: str, results_dir: str | os.PathLike) -> dict[str, Any]:
     return json.loads((Path(results_dir) / f"{name}.json").read_text())
 
 
+def tables_recording_cpu(results_dir: str | os.PathLike) -> dict[str, Any]:
+    """Which chapter result tables in ``results_dir`` record the processor that measured them.
+
+    A chapter table is a ``*.json`` file written by :func:`save_results` (it has a ``results``
+    key); the PrivateTest ledger and other files are not counted. Tables written before
+    :func:`save_results` recorded ``cpu`` lack it until their chapter is re-run.
+
+    Parameters
+    ----------
+    results_dir
+        The results folder (``book/results``).
+
+    Returns
+    -------
+    dict
+        ``n_tables`` (chapter tables found), ``n_with_cpu`` (those with a ``cpu`` key), and the
+        sorted file stems ``with_cpu`` and ``without_cpu``.
+    """
+    with_cpu, without_cpu = [], []
+    for path in sorted(Path(results_dir).glob("*.json")):
+        payload = json.loads(path.read_text())
+        if not isinstance(payload, dict) or "results" not in payload:
+            continue
+        (with_cpu if "cpu" in payload else without_cpu).append(path.stem)
+    return {
+        "n_tables": len(with_cpu) + len(without_cpu),
+        "n_with_cpu": len(with_cpu),
+        "with_cpu": with_cpu,
+        "without_cpu": without_cpu,
+    }
+
+
 #: Name of the PrivateTest ledger in a results folder (``<results_dir>/privatetest_ledger.json``).
 LEDGER_NAME = "privatetest_ledger"
 
