@@ -14,6 +14,7 @@ from emostudy.book.headline import (
     render_model_card,
     train_headline,
 )
+from emostudy.book.label_noise import load_votes_for, stand_in_votes
 from emostudy.book.landing import landing_figure
 from emostudy.book.recognizer_study import (
     CanvasDetections,
@@ -44,6 +45,8 @@ from emostudy.book.results_page import (
 from emostudy.book.runner import list_notebooks, notebooks_dir, regenerate, run_notebook
 
 __all__ = [
+    "load_votes_for",
+    "stand_in_votes",
     "landing_figure",
     "load_tables",
     "render_headline",
