@@ -66,6 +66,8 @@ def test_votes_gallery_draws_a_face_and_its_given_votes_within_a_page():
     faces, bars = fig.axes[0::2], fig.axes[1::2]
     assert len(faces) == len(bars) == 8
     assert faces[0].get_title() == "FER-2013: angry"
+    face_inches = faces[0].get_position().width * width
+    assert face_inches == pytest.approx(0.8 * 1.6)  # the faces keep their size on the page
     assert [t.get_text() for t in bars[0].get_yticklabels()] == ["neutral", "angry", "unknown"]
     heights = [p.get_width() for p in bars[0].patches]
     assert heights == [6, 3, 1]

@@ -66,7 +66,7 @@ def load_votes_for(
         flush=True,
     )
     warnings.warn(
-        f"FER+ votes unavailable ({reason}); using seeded stand-in votes.",
+        f"FER+ votes unavailable; using seeded stand-in votes. ({reason})",
         SyntheticDataWarning,
         stacklevel=2,
     )

@@ -106,7 +106,7 @@ def plot_entropy_by_class(
     frame.iloc[::-1].plot.barh(ax=ax, width=0.8)
     ax.set(xlabel=f"{column} ({unit})", ylabel="")
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(fontsize="small", loc="lower right")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return ax
 
 
@@ -138,8 +138,8 @@ def show_votes_gallery(
     ncols
         Faces per row.
     size
-        Width of one face panel in inches; the figure is ``ncols * size`` wide and
-        ``rows * 1.9 * size`` high.
+        Width of one face's cell in inches; the figure is ``ncols * size`` wide and about
+        ``rows * (1.4 * size + 0.6)`` high (a square face of ``0.8 * size`` above its bars).
 
     Returns
     -------
@@ -159,25 +159,46 @@ def show_votes_gallery(
         )
     ncols = min(ncols, n)
     nrows = int(np.ceil(n / ncols))
-    fig = plt.figure(figsize=(size * ncols, 1.9 * size * nrows))
-    grid = fig.add_gridspec(2 * nrows, ncols, height_ratios=[1.0, 0.8] * nrows)
+    # Fixed layout in inches (no tight_layout: tick labels would shrink the faces): per cell a
+    # title, a square face and below it the bars, whose answer names take the left margin.
+    title, face, gap, bar_height, ticks, top = 0.22, 0.8 * size, 0.1, 0.6 * size, 0.3, 0.15
+    cell = title + face + gap + bar_height + ticks
+    width, height = size * ncols, cell * nrows + top
+    fig = plt.figure(figsize=(width, height))
     names = [str(a).replace("_", " ") for a in answers]
     for k in range(n):
         row, col = divmod(k, ncols)
-        face = fig.add_subplot(grid[2 * row, col])
-        face.imshow(images[k], cmap="gray")
-        face.set_axis_off()
-        face.set_title(f"{label_name}: {names[labels[k]]}", fontsize="small")
-        bars = fig.add_subplot(grid[2 * row + 1, col])
+        left, cell_top = col * size, height - top - row * cell
+        face_ax = fig.add_axes(
+            [
+                (left + (size - face) / 2) / width,
+                (cell_top - title - face) / height,
+                face / width,
+                face / height,
+            ]
+        )
+        face_ax.imshow(images[k], cmap="gray")
+        face_ax.set_axis_off()
+        face_ax.set_title(f"{label_name}: {names[labels[k]]}", fontsize="small")
+        margin = 0.42 * size
+        bars = fig.add_axes(
+            [
+                (left + margin) / width,
+                (cell_top - title - face - gap - bar_height) / height,
+                (size - margin - 0.1 * size) / width,
+                bar_height / height,
+            ]
+        )
         given = np.flatnonzero(counts[k] > 0)
         given = given[np.argsort(-counts[k][given], kind="stable")]
         colours = ["tab:orange" if j == labels[k] else "tab:blue" for j in given]
         bars.barh(np.arange(len(given)), counts[k][given], color=colours)
         bars.set_yticks(np.arange(len(given)), [names[j] for j in given], fontsize="x-small")
-        bars.invert_yaxis()
-        bars.set_xlim(0, counts[k].sum())
+        bars.set_ylim(max(len(given), 4) - 0.5, -0.5)
+        total = int(counts[k].sum())
+        bars.set_xlim(0, total)
+        bars.set_xticks([0, total // 2, total])
         bars.tick_params(axis="x", labelsize="x-small")
         for side in ("top", "right"):
             bars.spines[side].set_visible(False)
-    fig.tight_layout(h_pad=0.3, w_pad=0.6)
     return fig
