@@ -38,6 +38,7 @@ from emostudy.book.headline import (
     render_model_card,
     train_headline,
 )
+from emostudy.book.label_noise import load_votes_for, stand_in_votes
 from emostudy.book.landing import landing_figure
 from emostudy.book.recognizer_study import (
     CanvasDetections,
@@ -89,6 +90,8 @@ __all__ = [
     "tensorflow_mlp_gradients",
     "sample_photographs",
     "train_face_mlp",
+    "load_votes_for",
+    "stand_in_votes",
     "landing_figure",
     "load_tables",
     "render_headline",

@@ -23,6 +23,9 @@ _HOMES = {
     "plot_fold_accuracies": "emostudy.plots.transfer",
     "plot_landmarks": "emostudy.plots.transfer",
     "plot_recall_table": "emostudy.plots.transfer",
+    "plot_entropy_by_class": "emostudy.plots.votes",
+    "plot_label_agreement": "emostudy.plots.votes",
+    "show_votes_gallery": "emostudy.plots.votes",
 }
 
 __all__ = sorted(_HOMES)
