@@ -12,6 +12,7 @@ from emostudy.book import (
     classify_detected,
     ferplus_majority,
     label_counts,
+    paired_by_label_set,
     recall_intervals,
     recorded_reliability,
     scores_by_label_set,
@@ -149,3 +150,18 @@ def test_recall_intervals_resolve_large_gaps_on_many_faces_only():
         recall_intervals({"a": 0.5, "b": 0.3}, {"a": 3, "b": 10})
     with pytest.raises(InvalidInputError, match="same groups"):
         recall_intervals({"a": 0.5}, {"a": 2})
+
+
+def test_paired_by_label_set_counts_discordant_faces_per_label_set():
+    labels = np.array([0, 1, 2, 3, 3])
+    majority = np.array([0, 1, -1, 3, 2])
+    sets = {"fer2013": (labels, FER_CLASSES), "majority": (majority, FER_CLASSES)}
+    a = (np.array([0, 1, 2, -1, 3]), np.array([True, True, True, False, True]), FER_CLASSES)
+    b = (np.array([0, 7, 2, 3, 2]), np.ones(5, bool), FERPLUS_CLASSES)  # 7: contempt, wrong
+    table = paired_by_label_set(a, b, sets)
+    assert table.loc["fer2013", "faces"] == 5 and table.loc["majority", "faces"] == 4
+    # fer2013: a right on 0,1,2,4; b right on 0,2,3 -> only a: 1 and 4; only b: 3
+    assert (table.loc["fer2013", "only a right"], table.loc["fer2013", "only b right"]) == (2, 1)
+    # majority (faces 0,1,3,4): a right on 0,1; b right on 0,3,4 -> only a: 1; only b: 3, 4
+    assert (table.loc["majority", "only a right"], table.loc["majority", "only b right"]) == (1, 2)
+    assert 0 < table.loc["majority", "p_value"] <= 1 and table.loc["majority", "method"] == "exact"

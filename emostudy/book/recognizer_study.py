@@ -12,7 +12,8 @@ single labels and the FER+ ten-vote majority (:func:`ferplus_majority`), a model
 by name (:func:`to_label_space`). The chapter's other helpers: another model on the gallery's
 detected faces (:func:`classify_detected`, :func:`label_counts`), the recorded reliability bins of
 the default model (:func:`recorded_reliability`, :func:`bin_at`), and intervals for recall by group
-and the gaps between groups (:func:`recall_intervals`).
+and the gaps between groups (:func:`recall_intervals`), McNemar's paired test per label set
+(:func:`paired_by_label_set`).
 """
 
 from __future__ import annotations
@@ -503,3 +504,50 @@ def recall_intervals(
                 }
             )
     return groups, pd.DataFrame(gaps)
+
+
+def paired_by_label_set(
+    run_a: tuple[np.ndarray, np.ndarray, Sequence[str]],
+    run_b: tuple[np.ndarray, np.ndarray, Sequence[str]],
+    label_sets: dict[str, tuple[np.ndarray, Sequence[str]]],
+) -> Any:
+    """McNemar's paired test of two pipelines' end-to-end answers, once per label set.
+
+    Parameters
+    ----------
+    run_a, run_b
+        ``(predicted, found, model_classes)`` of each pipeline on the same ``N`` faces:
+        ``predicted`` ``(N,)`` indices into ``model_classes`` (-1: missed), ``found`` ``(N,)``.
+    label_sets
+        As for :func:`scores_by_label_set` (labels -1: face not scored by that set).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per label set: ``faces``, ``only a right`` (McNemar's b), ``only b right`` (c),
+        ``statistic``, ``p_value``, ``method`` (:func:`emostudy.evaluation.mcnemar`). A missed
+        face, or a class the label set lacks, counts as a wrong answer.
+    """
+    import pandas as pd
+
+    from emostudy.evaluation import mcnemar
+
+    rows = {}
+    for name, (labels, classes) in label_sets.items():
+        labels = np.asarray(labels)
+        scored = labels >= 0
+        answers = []
+        for predicted, found, model_classes in (run_a, run_b):
+            mapped = to_label_space(predicted, model_classes, classes)
+            wrong = ~np.asarray(found, dtype=bool) | (mapped < 0)
+            answers.append(np.where(wrong, len(classes), mapped)[scored])
+        test = mcnemar(labels[scored], answers[0], answers[1])
+        rows[name] = {
+            "faces": int(scored.sum()),
+            "only a right": int(test["b"]),
+            "only b right": int(test["c"]),
+            "statistic": float(test["statistic"]),
+            "p_value": float(test["p_value"]),
+            "method": test["method"],
+        }
+    return pd.DataFrame(rows).T
