@@ -95,14 +95,14 @@ def test_unknown_model_lists_the_shipped_ones():
 
 
 @pytest.mark.needs_data
-@pytest.mark.parametrize("name", shipped_models())
+@pytest.mark.parametrize("name", ["fer2013_vgg_lite_v3"])
 def test_reproduces_its_recorded_privatetest_accuracy_exactly(fer2013_real, name):
-    # Every shipped model, single pass and flip (one set of 2 passes), recomputed here. Ten-crop
-    # (10 passes, three minutes on a CPU without AVX-512) is checked against chapter 9's
-    # independent run below, and its averaging against an explicit construction in test_training.
+    # Chapter 9's headline model (the FER+ default's starting point), single pass and flip (one
+    # set of 2 passes), recomputed from the shipped file. The default FER+ model is recomputed
+    # against both label sets in test_models_ferplus. The other FER-2013-label models' cards
+    # (v2, v4: 40 s each to recompute) are checked against chapter 9's own run below; ten-crop
+    # (10 passes) likewise, and its averaging against an explicit construction in test_training.
     card = model_card(name)
-    if "training_labels" in card:  # FER+ models: both label sets, in test_models_ferplus
-        pytest.skip(f"{name} is scored against FER+ and FER-2013 labels in test_models_ferplus")
     private = fer2013_real.where(usage="PrivateTest")
     model = load_emotion_model(name)
     logits = predict_logits_by_tta(model, to_model_input(private.images), up_to="flip")
@@ -168,7 +168,7 @@ def test_each_headline_recipe_rebuilds_its_shipped_architecture(version):
 
 def test_an_empty_batch_gives_no_rows():
     assert predict_emotions(np.zeros((0, 48, 48), np.uint8)).shape == (0, len(model_classes()))
-    assert predict_emotions(np.zeros((0, 48, 48, 1), np.uint8)).shape == (0, 7)
+    assert predict_emotions(np.zeros((0, 48, 48, 1), np.uint8)).shape == (0, len(model_classes()))
 
 
 def test_one_face_with_its_channel_axis_is_one_face(faces):

@@ -50,6 +50,7 @@ from emostudy.book.results_page import (
     render_results_page,
     write_pages,
 )
+from emostudy.book.run_times import chapter_run_times, render_run_times, write_run_times
 from emostudy.book.runner import list_notebooks, notebooks_dir, regenerate, run_notebook
 
 __all__ = [
@@ -58,6 +59,9 @@ __all__ = [
     "render_headline",
     "render_results_page",
     "write_pages",
+    "chapter_run_times",
+    "render_run_times",
+    "write_run_times",
     "render_api_page",
     "write_api_page",
     "HEADLINE_TRAIN_IMAGES",
