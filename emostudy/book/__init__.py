@@ -5,6 +5,7 @@ floors imports this package.
 
 from emostudy.book.api_page import render_api_page, write_api_page
 from emostudy.book.headline import (
+    FER2013_HEADLINE_MODEL,
     HEADLINE_TRAIN_IMAGES,
     PACKAGE_NAMES,
     RECIPES,
@@ -38,6 +39,7 @@ from emostudy.book.recognizer_study import (
 )
 from emostudy.book.results import (
     LEDGER_NAME,
+    ledger_scoring,
     load_privatetest_ledger,
     load_results,
     record_privatetest,
@@ -84,11 +86,13 @@ __all__ = [
     "scores_by_label_set",
     "to_label_space",
     "LEDGER_NAME",
+    "ledger_scoring",
     "list_notebooks",
     "load_privatetest_ledger",
     "load_results",
     "notebooks_dir",
     "package_headline",
+    "FER2013_HEADLINE_MODEL",
     "PACKAGE_NAMES",
     "place_on_canvas",
     "RECIPES",

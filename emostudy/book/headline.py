@@ -29,6 +29,11 @@ RECIPES = {"v2": HEADLINE, "v3": HEADLINE_V3, "v4": HEADLINE_V4}
 #: The name each recipe's model ships under.
 PACKAGE_NAMES = {"v2": "fer2013_vgg_lite", "v3": "fer2013_vgg_lite_v3", "v4": "fer2013_vgg_lite_v4"}
 
+#: Chapter 9's headline model: the best FER-2013-label candidate with at most two forward passes
+#: per face on PublicTest (v3 with flip). It was the package's default until the FER+ model
+#: (:data:`emostudy.models.DEFAULT_EMOTION_MODEL`), which starts from it.
+FER2013_HEADLINE_MODEL = PACKAGE_NAMES["v3"]
+
 
 #: Architecture name in :data:`emostudy.models.ARCHITECTURES`.
 HEADLINE_ARCHITECTURE = HEADLINE.architecture

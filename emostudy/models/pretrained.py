@@ -1,9 +1,10 @@
 """The emotion models shipped inside the package, and how to use them.
 
-The default, ``ferplus_vgg_lite_v5``, learnt from the FER+ votes of ten annotators per image (8
+The default, ``ferplus_vgg_lite_v6``, learnt from the FER+ votes of ten annotators per image (8
 classes, FER-2013's 7 plus ``contempt``; calibrated probabilities): chapter 9's headline model
-``fer2013_vgg_lite_v3`` with its last block fine-tuned and a new head trained on the vote shares
-(``emostudy.book.votes``), selected on ``PublicTest``'s majority, scored once on ``PrivateTest``.
+``fer2013_vgg_lite_v3`` with its last two blocks fine-tuned and a new head trained on the vote
+shares (``emostudy.book.votes``), selected on ``PublicTest``'s majority, scored once on
+``PrivateTest``.
 The FER-2013-label models (``fer2013_vgg_lite``, ``_v3``, ``_v4``; 7 classes) stay selectable by
 name. Each model's card (``weights/<name>.md``, also in the book) gives the data, protocol,
 metrics and known limitations; ``weights/<name>.json`` the numbers and the class list::
@@ -30,7 +31,7 @@ from emostudy.errors import InvalidInputError, ModelNotFoundError
 from emostudy.models.inputs import LOW_INFORMATION_STD, low_information, softmax, to_model_input
 
 #: Name of the model that :func:`load_emotion_model` loads by default.
-DEFAULT_EMOTION_MODEL = "ferplus_vgg_lite_v5"
+DEFAULT_EMOTION_MODEL = "ferplus_vgg_lite_v6"
 
 
 class LowInformationFaceWarning(UserWarning):
