@@ -15,6 +15,7 @@ _HOMES = {
     "plot_learning_curve": "emostudy.plots.curves",
     "plot_train_val": "emostudy.plots.curves",
     "plot_confusion": "emostudy.plots.classification",
+    "plot_reliability": "emostudy.plots.calibration",
     "row_normalise": "emostudy.plots.classification",
     "detection_grid": "emostudy.plots.detection",
     "draw_detections": "emostudy.plots.detection",
