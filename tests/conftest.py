@@ -1,12 +1,14 @@
 """Shared test configuration: data fixtures, quick notebook runs, an isolated model cache, and
 one book build per session."""
 
+import fcntl
+import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib
@@ -18,30 +20,27 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 pytest_plugins = ["tests.data_fixtures"]
 
 
-def xdist_group_of(item: pytest.Item) -> str | None:
-    """The group of tests that must share one pytest-xdist worker (``make test`` runs with
-    ``--dist loadgroup``), so that session fixtures run once: every test using the built book
-    (``book_site``) is in ``"book"``; every test of one chapter's quick run (``quick_run``: the
-    ``test_chapter_NN`` files and that chapter's row of ``test_notebooks``) in ``"chapter-NN"``.
-    ``None`` for the other tests, which any worker may take."""
-    names = item.fixturenames
-    if "book_site" in names:
-        return "book"
-    if "quick_run" not in names:
-        return None
-    found = re.match(r"test_chapter_(\d\d)$", item.path.stem) or re.search(
-        r"\[(\d\d)_", item.nodeid
-    )
-    return f"chapter-{found.group(1)}" if found else "quick-runs"
+@contextmanager
+def held_once(folder: Path, name: str):
+    """Hold an exclusive lock named ``name`` in ``folder`` (shared by every pytest-xdist worker of
+    one session), so that a session fixture's work happens once, in whichever worker comes first,
+    while the others wait for it and then reuse its files (the pattern pytest-xdist's docs give for
+    session fixtures; ``fcntl`` stands in for the ``filelock`` package, which is not installed)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each test with its :func:`xdist_group_of` (a no-op without ``-n``)."""
-    for item in items:
-        group = xdist_group_of(item)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
+def shared_folder(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A folder that every pytest-xdist worker of this session sees (the session's base temporary
+    folder is per worker; its parent is shared), or a fresh one without xdist."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return tmp_path_factory.mktemp(name)
+    return tmp_path_factory.getbasetemp().parent / name
 
 
 @pytest.fixture
@@ -61,20 +60,25 @@ def quick_run(tmp_path_factory):
     """
     from emostudy.book import list_notebooks, run_notebook
 
-    out = tmp_path_factory.mktemp("quick-runs")
-    done: dict[str, tuple[Path, Path]] = {}
+    out = shared_folder(tmp_path_factory, "quick-runs")
 
     def run(stem: str) -> tuple[Path, Path]:
-        if stem not in done:
-            (path,) = [p for p in list_notebooks() if p.stem == stem]
-            results_dir = out / "results"
-            executed = out / path.name
-            seconds = run_notebook(
-                path, executed, profile="quick", parameters={"results_dir": str(results_dir)}
-            )
-            print(f"{path.name}: quick run in {seconds:.0f} s")
-            done[stem] = (executed, results_dir)
-        return done[stem]
+        (path,) = [p for p in list_notebooks() if p.stem == stem]
+        executed = out / stem / path.name
+        results_dir = out / stem / "results"
+        finished = out / stem / "finished"
+        with held_once(out, stem):
+            if not finished.is_file():
+                executed.parent.mkdir(parents=True, exist_ok=True)
+                seconds = run_notebook(
+                    path,
+                    executed,
+                    profile="quick",
+                    parameters={"results_dir": str(results_dir)},
+                )
+                print(f"{path.name}: quick run in {seconds:.0f} s")
+                finished.touch()
+        return executed, results_dir
 
     return run
 
@@ -103,14 +107,23 @@ def book_site(tmp_path_factory, pytestconfig) -> Path:
         assert (Path(prebuilt) / "index.html").is_file(), f"no built book in {prebuilt}"
         return Path(prebuilt)
     root = Path(__file__).resolve().parents[1]
-    out = tmp_path_factory.mktemp("book")
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root)]
-    command += ["--path-output", str(out), "--warningiserror", "--keep-going", "--quiet"]
-    start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, timeout=900)
-    if done.returncode != 0 and (shutil.which("node") is None or shutil.which("npm") is None):
+    out = shared_folder(tmp_path_factory, "book")
+    outcome_file = out / "outcome.json"
+    with held_once(out, "build"):
+        if not outcome_file.is_file():
+            command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(root)]
+            command += ["--path-output", str(out), "--warningiserror", "--keep-going", "--quiet"]
+            start = time.perf_counter()
+            done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+            outcome = {
+                "returncode": done.returncode,
+                "output": done.stdout[-3000:] + done.stderr[-3000:],
+                "seconds": time.perf_counter() - start,
+            }
+            outcome_file.write_text(json.dumps(outcome))
+            show_uncaptured(pytestconfig, f"book built in {outcome['seconds']:.0f} s into {out}")
+    outcome = json.loads(outcome_file.read_text())
+    if outcome["returncode"] != 0 and (shutil.which("node") is None or shutil.which("npm") is None):
         pytest.skip("the book's try-it page needs Node.js and npm (apt-get install nodejs npm)")
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    message = f"book built in {time.perf_counter() - start:.0f} s into {out}"
-    show_uncaptured(pytestconfig, message)
+    assert outcome["returncode"] == 0, outcome["output"]
     return out / "_build" / "html"
