@@ -208,6 +208,33 @@ class NetworkComparison:
         return pd.DataFrame.from_dict(rows, orient="index").rename_axis("network")
 
 
+def _fit_with_adam(
+    net,
+    train: tuple[np.ndarray, np.ndarray],
+    val: tuple[np.ndarray, np.ndarray],
+    *,
+    learning_rate: float,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+) -> tuple[Any, float]:
+    """Fit a NumPy :class:`~emostudy.nn.MLP` with Adam, watching ``val``; returns its history and
+    the wall-clock seconds of the fit."""
+    from emostudy.nn import Adam
+
+    started = time.perf_counter()
+    history = net.fit(
+        *train,
+        Adam(learning_rate),
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        X_val=val[0],
+        y_val=val[1],
+    )
+    return history, time.perf_counter() - started
+
+
 def compare_numpy_and_keras_mlp(
     numpy_net,
     train: tuple[np.ndarray, np.ndarray],
@@ -243,7 +270,6 @@ def compare_numpy_and_keras_mlp(
     """
     from emostudy.evaluation import evaluate
     from emostudy.models import build_mlp, predict_logits
-    from emostudy.nn import Adam
     from emostudy.training import TrainConfig
     from emostudy.training import train as fit_keras
 
@@ -254,18 +280,15 @@ def compare_numpy_and_keras_mlp(
             f"{numpy_net.layer_sizes[1:-1]}."
         )
     n_classes = numpy_net.layer_sizes[-1]
-    started = time.perf_counter()
-    numpy_history = numpy_net.fit(
-        X_train,
-        y_train,
-        Adam(learning_rate),
+    numpy_history, numpy_seconds = _fit_with_adam(
+        numpy_net,
+        (X_train, y_train),
+        (X_val, y_val),
+        learning_rate=learning_rate,
         epochs=epochs,
         batch_size=batch_size,
         seed=seed,
-        X_val=X_val,
-        y_val=y_val,
     )
-    numpy_seconds = time.perf_counter() - started
     keras_run = fit_keras(
         lambda: build_mlp(
             input_shape=(X_train.shape[1],), n_classes=n_classes, hidden=tuple(hidden)
@@ -386,7 +409,7 @@ def train_face_mlp(
     """
     from emostudy.evaluation import classification_metrics
     from emostudy.models import to_model_input
-    from emostudy.nn import MLP, Adam
+    from emostudy.nn import MLP
 
     usage = faces.meta["usage"].to_numpy()
     is_train, is_public = usage == "Training", usage == "PublicTest"
@@ -397,18 +420,15 @@ def train_face_mlp(
     y_train, y_public = faces.labels[is_train], faces.labels[is_public]
     classes = list(faces.classes)
     net = MLP([X_train.shape[1], *hidden, len(classes)], activation="relu", seed=seed)
-    started = time.perf_counter()
-    history = net.fit(
-        X_train,
-        y_train,
-        Adam(learning_rate),
+    history, seconds = _fit_with_adam(
+        net,
+        (X_train, y_train),
+        (X_public, y_public),
+        learning_rate=learning_rate,
         epochs=epochs,
         batch_size=batch_size,
         seed=seed,
-        X_val=X_public,
-        y_val=y_public,
     )
-    seconds = time.perf_counter() - started
     counts = np.bincount(y_public, minlength=len(classes))
     return FaceMLPRun(
         net=net,

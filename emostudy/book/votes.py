@@ -458,20 +458,17 @@ def score_logits(logits: np.ndarray, votes, *, n_boot: int = 1000, seed: int = 0
         y = votes.majority[keep]
         shares = votes.shares(k)[keep]
         result = evaluate(y, p.argmax(axis=1), FERPLUS_CLASSES[:k], n_boot=n_boot, seed=seed)
-        result["ece"] = expected_calibration_error(p, y)
-        result["ece_ci"] = _bootstrap(
-            lambda i, p=p, y=y: expected_calibration_error(p[i], y[i]),
-            len(y),
-            n_boot=n_boot,
-            seed=seed,
-        )
-        result["kl"] = mean_kl_from_shares(p, shares)
-        result["kl_ci"] = _bootstrap(
-            lambda i, p=p, s=shares: mean_kl_from_shares(p[i], s[i]),
-            len(y),
-            n_boot=n_boot,
-            seed=seed,
-        )
+        for name, metric, target in (
+            ("ece", expected_calibration_error, y),
+            ("kl", mean_kl_from_shares, shares),
+        ):
+            result[name] = metric(p, target)
+            result[f"{name}_ci"] = _bootstrap(
+                lambda i, metric=metric, p=p, t=target: metric(p[i], t[i]),
+                len(y),
+                n_boot=n_boot,
+                seed=seed,
+            )
         result["kl_eps"] = KL_EPS
         result["reliability"] = bins(p, y)
         out[key] = result
