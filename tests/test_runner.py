@@ -46,6 +46,23 @@ def test_quick_run_injects_the_profile(tmp_path):
         run_notebook(path, tmp_path / "x.ipynb", profile="medium")
 
 
+def test_quick_run_keeps_its_training_runs_out_of_the_checkout(tmp_path):
+    """run_dir is computed from the default profile in the parameters cell, before papermill
+    injects the quick profile; the runner points it beside the executed notebook instead."""
+    path = _notebook(tmp_path, "01_a.ipynb", "print(run_dir)")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].source += '\nrun_dir = f"runs/{profile}"'
+    nbformat.write(nb, path)
+    out = tmp_path / "quick"
+    out.mkdir()
+    run_notebook(path, out / "01_a.ipynb", profile="quick")
+    executed = nbformat.read(out / "01_a.ipynb", as_version=4)
+    assert executed.cells[-1].outputs[0]["text"].strip() == str(out / "runs" / "01_a")
+    regenerate(path)
+    full = nbformat.read(path, as_version=4)
+    assert "".join(full.cells[-1].outputs[0]["text"]).strip() == "runs/full"
+
+
 def test_full_run_writes_outputs_only(tmp_path):
     path = _notebook(tmp_path, "01_a.ipynb", "print(profile, 6 * 7)")
     before = json.loads(path.read_text())

@@ -333,6 +333,16 @@ def test_a_finished_run_is_loaded_not_repeated(faces, tmp_path):
     assert longer.seconds > 0 and len(longer.history) == 3
 
 
+def test_a_run_of_another_config_in_the_same_folder_starts_afresh(faces, tmp_path):
+    """A quick profile's one-epoch run left in a folder must not become the head of a longer
+    run's log (the CSV log appends), nor be resumed as if it were that run."""
+    build = lambda: build_model("mlp", hidden=(8,))  # noqa: E731
+    train(build, *faces, TrainConfig(epochs=1, batch_size=64, seed=1), out_dir=tmp_path)
+    longer = train(build, *faces, TrainConfig(epochs=2, batch_size=64, seed=1), out_dir=tmp_path)
+    assert list(longer.history.index) == [1, 2]
+    assert len((tmp_path / "log.csv").read_text().strip().splitlines()) == 1 + 2
+
+
 def test_runs_stored_before_a_config_field_existed_are_still_reused(faces, tmp_path):
     import json
 

@@ -53,7 +53,10 @@ def run_notebook(
     only when they differ from the notebook's own defaults (a full run of a notebook whose
     default profile is "full" injects nothing). Progress bars are switched off in the kernel
     (``TQDM_DISABLE=1``): nobody watches them, and they would clutter the book. Figures always use
-    the inline backend, whatever ``MPLBACKEND`` says. Returns the wall time in seconds.
+    the inline backend, whatever ``MPLBACKEND`` says. A quick run of a notebook with a
+    ``run_dir`` parameter keeps its training runs beside ``output_path`` (in ``runs/<stem>``),
+    never in the checkout's ``runs/`` folder, unless ``parameters`` names one. Returns the wall
+    time in seconds.
     """
     import papermill
 
@@ -62,6 +65,11 @@ def run_notebook(
     params = dict(parameters or {})
     if profile != "full":
         params["profile"] = profile
+        if "run_dir" in papermill.inspect_notebook(str(path)):
+            # run_dir defaults to a folder of the checkout named after the default profile, which
+            # the injected profile does not change: a quick run would leave its short training
+            # runs where the full run looks for its own.
+            params.setdefault("run_dir", str(Path(output_path).parent / "runs" / path.stem))
     start = time.perf_counter()
     # Inherited by the kernel: no progress bars, and figures captured inline even when the caller
     # set a non-interactive backend (MPLBACKEND=Agg would silently drop every figure).

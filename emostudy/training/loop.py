@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import time
 import warnings
 from collections.abc import Callable
@@ -243,6 +244,7 @@ def _callbacks(config: TrainConfig, folder: Path | None, precision: str, *, extr
     ]
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
+        _clear_other_runs(folder, config)
         (folder / "config.json").write_text(json.dumps(asdict(config), indent=2, default=str))
         (folder / "precision.txt").write_text(precision + "\n")
         callbacks += [
@@ -298,6 +300,30 @@ def _with_later_defaults(stored: dict) -> dict:
     return filled
 
 
+def _same_config(folder: Path, config: TrainConfig) -> bool:
+    """Whether ``folder/config.json`` holds ``config`` (fields added later take their defaults)."""
+    stored = folder / "config.json"
+    if not stored.is_file():
+        return False
+    wanted = json.loads(json.dumps(asdict(config), default=str))
+    return _with_later_defaults(json.loads(stored.read_text())) == wanted
+
+
+def _clear_other_runs(folder: Path, config: TrainConfig) -> None:
+    """Remove what another run left in ``folder`` before this one starts there.
+
+    Only an interrupted run of this very ``config`` is resumed (its backup, log and best model
+    stay). Anything else (a finished run, or a run of another config such as a quick profile's
+    one-epoch run) would otherwise leave its epochs at the head of the CSV log, which appends, and
+    its backup would be resumed as if it were this run's.
+    """
+    if (folder / "backup").exists() and _same_config(folder, config):
+        return
+    for name in ("log.csv", "best.keras", "precision.txt"):
+        (folder / name).unlink(missing_ok=True)
+    shutil.rmtree(folder / "backup", ignore_errors=True)
+
+
 def _finished_run(out_dir, config: TrainConfig) -> TrainResult | None:
     """The result stored in ``out_dir`` if it holds a finished run of exactly ``config``.
 
@@ -313,8 +339,7 @@ def _finished_run(out_dir, config: TrainConfig) -> TrainResult | None:
     files = [folder / name for name in ("config.json", "log.csv", "best.keras")]
     if not all(f.is_file() for f in files) or (folder / "backup").exists():
         return None
-    stored = json.loads((folder / "config.json").read_text())
-    if _with_later_defaults(stored) != json.loads(json.dumps(asdict(config), default=str)):
+    if not _same_config(folder, config):
         return None
     history = read_training_log(folder / "log.csv")
     if len(history) != config.epochs:
