@@ -107,3 +107,13 @@ def test_network_methods_refuse_images_of_the_wrong_size():
         ScratchCNN(epochs=1).fit(np.zeros((4, 32, 32, 1), np.uint8), np.array([0, 1, 0, 1]))
     with pytest.raises(InvalidInputError, match="not a layer"):
         FineTuned(frozen_until="nope").fit(np.zeros((4, 48, 48, 1), np.uint8), np.zeros(4, int))
+
+
+def test_features_of_many_fresh_models_print_no_retracing_warning(faces, capsys, caplog):
+    """Each call builds a new extractor, so Keras retraces its predict function by design;
+    TensorFlow's "triggered tf.function retracing" warning must not reach the reader."""
+    for k in range(7):
+        model = build_cnn(filters=(4,), dense=(), global_pool=True, name=f"tiny{k}")
+        network_features(faces, model=model, layers=[model.layers[-2].name])
+    printed = capsys.readouterr()
+    assert "retracing" not in printed.out + printed.err + caplog.text

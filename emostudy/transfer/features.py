@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from emostudy._quiet import import_keras
+from emostudy._quiet import import_keras, tensorflow_warnings_silenced
 from emostudy.errors import InvalidInputError
 from emostudy.models.inputs import to_model_input
 
@@ -90,7 +90,9 @@ def network_features(
     extractor = keras.Model(model.input, [model.get_layer(name).output for name in layers])
 
     def run(batch):
-        outputs = extractor.predict(batch, batch_size=batch_size, verbose=0)
+        # a fresh extractor per call retraces Keras' predict function by design (one per model)
+        with tensorflow_warnings_silenced():
+            outputs = extractor.predict(batch, batch_size=batch_size, verbose=0)
         outputs = outputs if isinstance(outputs, list | tuple) else [outputs]
         return [np.asarray(o, dtype=np.float32).reshape(len(batch), -1) for o in outputs]
 
