@@ -35,6 +35,7 @@ def xdist_group_of(item: pytest.Item) -> str | None:
     return f"chapter-{found.group(1)}" if found else "quick-runs"
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark each test with its :func:`xdist_group_of` (a no-op without ``-n``)."""
     for item in items:

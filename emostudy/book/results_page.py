@@ -330,21 +330,27 @@ def ledger_summary(ledger: dict[str, Any]) -> list[dict[str, Any]]:
     Returns
     -------
     list of dict
-        One dict per group, in order of first appearance: ``source`` (backfill notes removed),
-        ``n_images``, ``evaluations``, ``models``, ``repeats`` (evaluations identical to an
-        earlier one: same model, recipe, faces and accuracy), ``first``, ``last``, ``low``,
-        ``high``.
+        One dict per group (the code that wrote it, the faces, and what it scored against:
+        :func:`~emostudy.book.results.ledger_scoring`), in order of first appearance: ``source``
+        (backfill notes removed), ``n_images``, ``n_classes``, ``labels``, ``evaluations``,
+        ``models``, ``repeats`` (evaluations identical to an earlier one: same model, recipe,
+        faces and accuracy), ``first``, ``last``, ``low``, ``high``.
     """
-    groups: dict[tuple[str, int], dict[str, Any]] = {}
+    from emostudy.book.results import ledger_scoring
+
+    groups: dict[tuple[str, int, int, str], dict[str, Any]] = {}
     seen: set[tuple[str, str, int, float]] = set()
     for entry in ledger["entries"]:
         source = entry["source"].split(" (backfilled")[0]
-        key = (source, int(entry["n_images"]))
+        n_classes, labels = ledger_scoring(entry)
+        key = (source, int(entry["n_images"]), n_classes, labels)
         group = groups.setdefault(
             key,
             {
                 "source": source,
                 "n_images": key[1],
+                "n_classes": n_classes,
+                "labels": labels,
                 "evaluations": 0,
                 "models": set(),
                 "repeats": 0,
@@ -376,6 +382,7 @@ def _ledger_section(tables: dict[str, dict[str, Any]]) -> list[str]:
         [
             f"`{g['source']}`",
             f"{g['n_images']:,}",
+            f"{g['n_classes']}, {g['labels']}",
             g["evaluations"],
             g["models"],
             g["repeats"],
@@ -384,7 +391,9 @@ def _ledger_section(tables: dict[str, dict[str, Any]]) -> list[str]:
         ]
         for g in groups
     ]
-    partial = sorted({g["n_images"] for g in groups if g["n_images"] != n_full})
+    partial = sorted(
+        {g["n_images"] for g in groups if g["n_images"] != n_full and g["labels"] == "FER-2013"}
+    )
     out = [
         "## The PrivateTest ledger",
         "",
@@ -396,6 +405,7 @@ def _ledger_section(tables: dict[str, dict[str, Any]]) -> list[str]:
             [
                 "written by",
                 "faces",
+                "classes, labels",
                 "evaluations",
                 "models",
                 "exact repeats",
@@ -403,16 +413,18 @@ def _ledger_section(tables: dict[str, dict[str, Any]]) -> list[str]:
                 "accuracy range",
             ],
             rows,
-            "lrrrrll",
+            "lrlrrrll",
         ),
         "",
     ]
     if partial:
         sizes = " and ".join(f"{n:,}" for n in partial)
         out += [
-            f"Rows with {sizes} faces evaluate a subset of the classes (chapter 11 keeps the six "
-            f"classes FER-2013 shares with CK+); they cannot be compared with the "
-            f"{n_full:,}-face, seven-class rows.",
+            f"FER-2013-label rows with {sizes} faces evaluate a subset of the classes (chapter 11 "
+            "keeps the six classes FER-2013 shares with CK+); they cannot be compared with the "
+            f"{n_full:,}-face, seven-class rows. FER+ rows score against the ten annotators' "
+            "majority, on the faces whose majority is one of the classes named: a different "
+            "label set, not comparable with FER-2013-label rows either.",
             "",
         ]
     out += [
