@@ -9,6 +9,7 @@ import pytest
 
 from emostudy.book import load_results
 from emostudy.data import CKPLUS_CLASSES
+from emostudy.models import DEFAULT_EMOTION_MODEL
 from emostudy.transfer import FEATURE_LAYERS
 
 pytestmark = pytest.mark.notebook
@@ -20,7 +21,9 @@ METHODS = [
     "face descriptors + SVM",
     "landmarks + SVM",
     "ensemble: fine-tuned network + frozen features + LR",
+    "frozen FER+ features + LR",
 ]
+ENSEMBLE = METHODS[5]
 PUBLISHED = Path(__file__).resolve().parents[1] / "book" / "results" / "ckplus.json"
 
 
@@ -37,7 +40,9 @@ def check_table(results, n_splits):
         assert confusion.sum() == results["n_images"]
         recall = np.diag(confusion) / np.maximum(confusion.sum(axis=1), 1)
         np.testing.assert_allclose(recall, list(method["per_class_recall"].values()))
-    for method in results["methods"][:5]:  # the ensemble has no training side of its own
+    for method in results["methods"]:
+        if method["name"] == ENSEMBLE:  # the ensemble has no training side of its own
+            continue
         assert len(method["training_accuracy"]) == n_splits
         assert all(0 <= a <= 1 for a in method["training_accuracy"])
     best = max(results["methods"], key=lambda m: m["mean_accuracy"])
@@ -53,9 +58,30 @@ def check_table(results, n_splits):
         ("fine-tuned network", "CNN from scratch"),
         ("frozen features + LR", "CNN from scratch"),
     }
-    for test in tests.values():
+    labels_test = results["ferplus_vs_fer2013_features"]
+    assert (labels_test["a"], labels_test["b"]) == (
+        "frozen FER+ features + LR",
+        "frozen features + LR",
+    )
+    for test in [*tests.values(), labels_test]:
         assert 0 <= test["p_value"] <= 1
         assert test["wins"] + test["ties"] + test["losses"] == n_splits
+    by_name = {m["name"]: m for m in results["methods"]}
+    assert set(results["intervals_by_subject"]) == set(by_name)
+    for name, interval in results["intervals_by_subject"].items():
+        assert interval["accuracy"] == pytest.approx(by_name[name]["pooled_accuracy"])
+        assert interval["low"] <= interval["accuracy"] <= interval["high"]
+        assert interval["n_subjects"] == results["n_subjects"]
+    # zero-shot: the FER-2013-label network scores six CK+ classes, the default FER+ model all seven
+    assert results["ferplus_model"] == DEFAULT_EMOTION_MODEL
+    six = results["zero_shot_fer_to_ckplus"]
+    assert "contempt" not in six["per_class_recall"] and len(six["per_class_recall"]) == 6
+    seven = results["zero_shot_ferplus_to_ckplus"]
+    assert seven["model"] == DEFAULT_EMOTION_MODEL
+    assert list(seven["per_class_recall"]) == list(CKPLUS_CLASSES) == seven["classes"]
+    assert seven["dropped"] == 0 and seven["n"] == results["n_images"]
+    assert six["n"] == results["n_images"] - results["class_counts"]["contempt"]
+    assert 0 <= seven["accuracy"] <= 1 and 0 <= seven["balanced_accuracy"] <= 1
 
 
 def test_quick_run_scores_every_method_on_the_same_subject_folds(quick_run):
@@ -82,6 +108,10 @@ def test_quick_run_scores_every_method_on_the_same_subject_folds(quick_run):
         if cell["cell_type"] == "code"
     )
     assert "make_folds(ck, n_splits=n_splits, seed=seed)" in code
+    assert "ferplus_model or DEFAULT_EMOTION_MODEL" in code
+    assert "ferplus_vgg" not in code  # the default model by its constant, never by a typed name
+    plus = next(m for m in results["methods"] if m["name"] == "frozen FER+ features + LR")
+    assert {c["features"] for c in plus["choices"]} <= set(FEATURE_LAYERS)
 
 
 @pytest.mark.skipif(not PUBLISHED.is_file(), reason="the full run is not committed yet")
