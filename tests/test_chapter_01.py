@@ -16,3 +16,8 @@ def test_perceptron_chapter_numbers(quick_run):
     assert table["digits_10_ovr"]["test_accuracy"] > 0.85
     faces = table["faces_happy_vs_sad"]
     assert faces["publictest_balanced_accuracy"] > 0.5
+    low, high = faces["publictest_accuracy_wilson_95"]
+    assert 0.0 < low < faces["publictest_accuracy"] < high < 1.0
+    assert high - low < 0.1  # over a thousand PublicTest faces
+    orders = faces["accuracy_over_other_orders"]
+    assert len(orders) >= 2 and len(set(orders)) > 1  # the visiting order moves the result
