@@ -98,3 +98,21 @@ def test_training_targets_for_shares_and_majority_with_7_and_8_outputs():
     np.testing.assert_array_equal(targets.argmax(axis=1), [0, 7, 3])
     with pytest.raises(InvalidInputError):
         training_targets(votes, HeadConfig(targets="votes", n_classes=8))
+
+
+def test_class_weighted_targets_weigh_rare_classes_up_and_average_to_one():
+    votes = _votes()
+    _, plain = training_targets(votes, HeadConfig(targets="shares", n_classes=8))
+    config = HeadConfig.from_name("shares8w")
+    assert (config.targets, config.n_classes, config.class_balance) == ("shares", 8, 0.5)
+    assert config.name == "shares8w"
+    _, weighted = training_targets(votes, config)
+    prior = plain.mean(axis=0)
+    present = prior > 0
+    ratio = weighted[:, present].sum(axis=0) / plain[:, present].sum(axis=0)
+    expected = (prior[present] / prior[present][0]) ** -0.5
+    np.testing.assert_allclose(ratio / ratio[0], expected, rtol=1e-5)
+    assert weighted.sum(axis=1).mean() == pytest.approx(1.0)
+    assert HeadConfig.from_name("majority7") == HeadConfig(targets="majority", n_classes=7)
+    with pytest.raises(InvalidInputError, match="shares8w"):
+        HeadConfig.from_name("votes8")

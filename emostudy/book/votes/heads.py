@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -124,10 +125,13 @@ def flip_logits(head, features: np.ndarray, *, batch_size: int = 512) -> np.ndar
 @dataclass(frozen=True)
 class HeadConfig:
     """How a head is trained: targets ``"shares"`` (soft cross-entropy against the vote
-    distribution) or ``"majority"`` (one-hot majority label); ``n_classes`` 7 or 8."""
+    distribution) or ``"majority"`` (one-hot majority label); ``n_classes`` 7 or 8;
+    ``class_balance`` the exponent ``a`` of class weights ``w_k ∝ prior_k ** -a`` on the loss
+    (0: none; 1: every class weighs as much in total; priors are the mean training targets)."""
 
     targets: str = "shares"
     n_classes: int = 8
+    class_balance: float = 0.0
     epochs: int = 8
     batch_size: int = 128
     learning_rate: float = 5e-4
@@ -138,7 +142,26 @@ class HeadConfig:
 
     @property
     def name(self) -> str:
-        return f"{self.targets}{self.n_classes}"
+        return f"{self.targets}{self.n_classes}" + ("w" if self.class_balance else "")
+
+    @classmethod
+    def from_name(cls, name: str, **options) -> HeadConfig:
+        """The config a candidate's name stands for: ``shares8``, ``majority7``, ...; a final
+        ``w`` adds class weights with :data:`CLASS_BALANCE` (``shares8w``)."""
+        found = re.fullmatch(r"(shares|majority)([78])(w?)", name)
+        if found is None:
+            raise InvalidInputError(
+                f"Unknown candidate {name!r}: use shares7, shares8, majority7 or majority8, "
+                "with a final 'w' for class weights (shares8w)."
+            )
+        targets, n_classes, weighted = found.groups()
+        balance = CLASS_BALANCE if weighted else 0.0
+        return cls(targets=targets, n_classes=int(n_classes), class_balance=balance, **options)
+
+
+#: The exponent of a weighted candidate's class weights: inverse square-root frequency, halfway
+#: between none and fully balanced.
+CLASS_BALANCE = 0.5
 
 
 def train_head(
@@ -249,6 +272,12 @@ def training_targets(votes, config: HeadConfig) -> tuple[np.ndarray, np.ndarray]
         targets = np.eye(config.n_classes)[votes.majority[keep]]
     else:
         raise InvalidInputError(f"targets must be 'shares' or 'majority', got {config.targets!r}.")
+    if config.class_balance:
+        # cross-entropy against w_k * t_k weighs class k's term by w_k (the targets need not sum
+        # to one); the weights average to one over the training targets
+        prior = targets.mean(axis=0)
+        weights = np.where(prior > 0, prior, 1.0) ** -config.class_balance
+        targets = targets * (weights / (prior * weights).sum())
     return keep, targets.astype(np.float32)
 
 
@@ -259,8 +288,9 @@ def stage_train(
     epochs: int = 8,
     base_model: str = "fer2013_vgg_lite_v3",
 ) -> None:
-    """Train the named candidates (``shares7``, ``shares8``, ``majority7``, ``majority8``) on
-    the cached features; write their heads, logs, PublicTest flip logits and timings."""
+    """Train the named candidates (``shares7``, ``shares8``, ``majority7``, ``majority8``; a
+    final ``w`` adds class weights, :meth:`HeadConfig.from_name`) on the cached features;
+    write their heads, logs, PublicTest flip logits and timings."""
     from emostudy.models import load_emotion_model
 
     work = Path(work_dir)
@@ -274,7 +304,7 @@ def stage_train(
     seven = np.flatnonzero((select_votes.majority >= 0) & (select_votes.majority < 7))
     log(f"loaded: Training {train_features.shape}, PublicTest {select_features.shape}")
     for name in candidates:
-        config = HeadConfig(targets=name.rstrip("78"), n_classes=int(name[-1]), epochs=epochs)
+        config = HeadConfig.from_name(name, epochs=epochs)
         keep, targets = training_targets(train_votes, config)
         features = np.ascontiguousarray(train_features[keep])
         start = time.perf_counter()
