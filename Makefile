@@ -55,7 +55,7 @@ format: $(STAMP)  ## apply ruff's fixes and formatting
 	$(PY) -m ruff format .
 
 test: lint $(NODE_STAMP)  ## unit tests, quick-profile runs of every notebook, and a book build check
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --maxprocesses 4 --dist loadgroup
 
 results: $(STAMP)  ## re-execute notebooks in their full profile, in place (NB=07 for one chapter)
 	$(PY) -m emostudy run full $(NB)

@@ -39,12 +39,18 @@ def quiet_unless(progress: bool) -> dict[str, bool]:
 @contextlib.contextmanager
 def python_output_silenced(*loggers: str):
     """Inside the block: no Python warnings, nothing printed to ``sys.stdout``, and the named
-    loggers at ERROR (for chatty dependencies: the ``fer`` package, TensorFlow's converter)."""
+    loggers at ERROR (for chatty dependencies: the ``fer`` package, TensorFlow's converter);
+    their levels are restored afterwards."""
+    saved = {name: logging.getLogger(name).level for name in loggers}
     for name in loggers:
         logging.getLogger(name).setLevel(logging.ERROR)
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")
-        yield
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
 
 
 @contextlib.contextmanager

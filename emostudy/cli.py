@@ -688,11 +688,13 @@ def run_command(profile: str, args: tuple[str, ...]) -> int:
 @click.option("--no-figure", is_flag=True, help="Skip the landing figure (it runs the recognizer).")
 def pages_command(no_figure: bool) -> int:
     """Regenerate the book's generated pages from the committed results (run from the checkout's
-    root): the results page, the landing headline, the API page and the landing figure."""
-    from emostudy.book import landing_figure, write_api_page, write_pages
+    root): the results page, the landing headline, the chapters' run times, the API page and the
+    landing figure."""
+    from emostudy.book import landing_figure, write_api_page, write_pages, write_run_times
 
     for path in write_pages():
         click.echo(f"wrote {path}")
+    click.echo(f"wrote {write_run_times()}")
     click.echo(f"wrote {write_api_page(Path('book') / 'api.md')}")
     if not no_figure:
         summary = landing_figure()

@@ -2,6 +2,7 @@
 one book build per session."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,32 @@ matplotlib.use("Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 pytest_plugins = ["tests.data_fixtures"]
+
+
+def xdist_group_of(item: pytest.Item) -> str | None:
+    """The group of tests that must share one pytest-xdist worker (``make test`` runs with
+    ``--dist loadgroup``), so that session fixtures run once: every test using the built book
+    (``book_site``) is in ``"book"``; every test of one chapter's quick run (``quick_run``: the
+    ``test_chapter_NN`` files and that chapter's row of ``test_notebooks``) in ``"chapter-NN"``.
+    ``None`` for the other tests, which any worker may take."""
+    names = item.fixturenames
+    if "book_site" in names:
+        return "book"
+    if "quick_run" not in names:
+        return None
+    found = re.match(r"test_chapter_(\d\d)$", item.path.stem) or re.search(
+        r"\[(\d\d)_", item.nodeid
+    )
+    return f"chapter-{found.group(1)}" if found else "quick-runs"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its :func:`xdist_group_of` (a no-op without ``-n``)."""
+    for item in items:
+        group = xdist_group_of(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture

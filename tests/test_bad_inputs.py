@@ -4,7 +4,8 @@ Each row of the table is a :class:`Case`: a call on one entry point with one kin
 (wrong type, wrong shape, empty, tiny or huge image, out-of-range or non-finite setting, a folder
 for a file, a missing or corrupt file), and what must happen: either an ``emostudy.errors`` class
 whose message contains the words that name the fix, or a normal return that passes a check (a
-3x3 image has no faces, an empty batch gives ``(0, 7)`` probabilities...).
+3x3 image has no faces, an empty batch gives ``(0, K)`` probabilities, K the default model's
+classes...).
 
 All rows run in one worker process (``python -m tests.test_bad_inputs``) whose address space is
 capped with ``RLIMIT_AS`` before TensorFlow, dlib or ONNX Runtime load, so a call that allocates
@@ -41,6 +42,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from emostudy.models import model_classes
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_MODELS = ROOT.parent / "shared" / "models"
 #: Address-space cap of the worker (virtual memory: TensorFlow and every detector loaded take
@@ -51,6 +54,8 @@ ADDRESS_SPACE_CAP_GB = 10
 RSS_GROWTH_CAP_GB = 1.5
 #: Settings of the detectors used in the rows (MMOD on a small side: seconds per image otherwise).
 TEST_SETTINGS = {"dlib_mmod": {"upsample": 0, "max_side": 360}}
+#: Number of classes of the default emotion model (its card's class list; 8 for the FER+ model).
+K_DEFAULT = len(model_classes())
 
 #: Out-of-range or wrongly typed settings for each registered detector, and the words that must
 #: appear in the error. A new detector must add its own.
@@ -471,9 +476,9 @@ def prediction_cases() -> list[Case]:
 
     return [
         Case("predict_emotions/empty", lambda c: predict_emotions(np.zeros((0, 48, 48), np.uint8)),
-             check=shape_is((0, 7))),
+             check=shape_is((0, K_DEFAULT))),
         Case("predict_emotions/one-face-with-channel", lambda c: predict_emotions(face[..., None]),
-             check=shape_is((1, 7))),
+             check=shape_is((1, K_DEFAULT))),
         Case("predict_emotions/rgb", lambda c: predict_emotions(np.stack([face] * 3, axis=-1)),
              e.InvalidInputError, ("Convert them to grayscale",)),
         Case("predict_emotions/batch-size-0", lambda c: predict_emotions(face, batch_size=0),
@@ -492,7 +497,8 @@ def prediction_cases() -> list[Case]:
         Case("predict_emotions/not-a-model", lambda c: predict_emotions(face, model="vgg"),
              e.InvalidInputError, ("load_emotion_model",)),
         Case("predict_emotions/blank-faces-flagged", blank,
-             check=is_true(lambda r: r[0].shape == (2, 7) and any("blank" in m for m in r[1]),
+             check=is_true(lambda r: r[0].shape == (2, K_DEFAULT)
+                           and any("blank" in m for m in r[1]),
                            "a warning names the blank faces")),
         Case("load_emotion_model/unknown", lambda c: load_emotion_model("nope"),
              e.ModelNotFoundError, ("available",)),
@@ -580,7 +586,7 @@ def recognizer_cases() -> list[Case]:
         Case("recognizer/classify-rgb", lambda c: rec().classify(np.zeros((1, 48, 48, 3),
              np.uint8)), e.InvalidInputError, ("Convert them to grayscale",)),
         Case("recognizer/classify-empty", lambda c: rec().classify(np.zeros((0, 48, 48),
-             np.uint8)), check=shape_is((0, 7))),
+             np.uint8)), check=shape_is((0, K_DEFAULT))),
         Case("recognizer/workers-0", lambda c: list(rec().recognize_files([c.face_png],
              workers=0)), e.InvalidInputError, ("workers must be >= 1",)),
         Case("recognizer/unknown-detector", lambda c: EmotionRecognizer(detector="nope"),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from emostudy.book import chapter_run_times, render_run_times
 from emostudy.book.landing import landing_figure
 from emostudy.book.results_page import (
     GENERATED_MARK,
@@ -74,3 +75,42 @@ def test_landing_figure_matches_the_committed_one(tmp_path):
         "the recognizer finds a different number of faces in the demo photo: "
         "regenerate with `emostudy pages`"
     )
+
+
+def test_run_times_table_is_current():
+    committed = (ROOT / "book" / "_generated" / "run_times.md").read_text()
+    rendered = render_run_times(chapter_run_times(results_dir=RESULTS))
+    assert committed == rendered, f"book/_generated/run_times.md is stale: {FIX}"
+
+
+def test_run_times_come_from_the_notebooks_papermill_record(tmp_path):
+    results = tmp_path / "results"
+    results.mkdir()
+    cpu = {"model": "Test CPU", "cores": 4, "simd_flags": ["avx2"]}
+    (results / "perceptron.json").write_text(json.dumps({"cpu": cpu, "results": {}}))
+    (results / "multilayer_networks.json").write_text(json.dumps({"results": {}}))
+
+    def notebook(name, papermill):
+        cells = [{"cell_type": "markdown", "source": ["# 1. A title\n", "text"], "metadata": {}}]
+        path = tmp_path / name
+        path.write_text(json.dumps({"cells": cells, "metadata": {"papermill": papermill}}))
+        return path
+
+    paths = [
+        notebook("01_a.ipynb", {"duration": 90.0, "end_time": "2026-12-06T15:00:00+00:00"}),
+        notebook("02_b.ipynb", {"duration": 4500.0, "end_time": "2026-12-05T01:02:03+00:00"}),
+        notebook("03_c.ipynb", {}),
+    ]
+    rows = chapter_run_times(paths, results_dir=results)
+    assert [row["chapter"] for row in rows] == ["01", "02", "03"]
+    assert rows[0] == {
+        "chapter": "01",
+        "title": "1. A title",
+        "seconds": 90.0,
+        "finished": "2026-12-06",
+        "cpu": "Test CPU, 4 cores, AVX2",
+    }
+    assert rows[1]["cpu"] == "not recorded in its table" and rows[2]["seconds"] is None
+    text = render_run_times(rows)
+    assert "| 1. A title | 1.5 min | 2026-12-06 | Test CPU, 4 cores, AVX2 |" in text
+    assert "1 h 15 min" in text and "| **all 2 chapters** | **1 h 16 min** | | |" in text

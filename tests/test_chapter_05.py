@@ -25,3 +25,7 @@ def test_haar_cascades_chapter_numbers(quick_run):
     assert sweep[(1.1, 12)]["recall_easy"] <= sweep[(1.1, 1)]["recall_easy"]
     assert sweep[(1.3, 3)]["ms_per_image"] < sweep[(1.1, 3)]["ms_per_image"]
     assert table["default"]["ap_easy"] > 0.1
+    # the photos are chosen by index: the defaults are the study set's photo_57 for the scan
+    scan = table["scan"]
+    assert scan["group_photo"] == "photo_57.jpg"
+    assert 1 <= scan["faces_group_photo"] <= scan["raw_windows_group_photo"]

@@ -22,6 +22,9 @@ def test_deep_face_detectors_chapter_numbers(quick_run):
     assert all(a["max_difference"] < 1e-6 for a in table["anchors"].values())
     assert table["nms"]["same_as_opencv"] and table["nms"]["before"] > table["nms"]["after"]
     assert [p["min_size"] for p in table["ssd_priors"]][0] == 30
+    # photos are chosen by index into the sorted folder; the quick profile keeps the first two
+    assert table["gallery"]["photos"] == ["photo_57.jpg", "photo_21.jpg"]
+    assert table["gallery"]["median_relative_p10_p90_spread"] >= 0
     gallery = {row["detector"]: row for row in table["gallery"]["table"]}
     assert len(gallery) == 9
     # photo_57 shows three clear faces: the modern detectors find all three

@@ -32,6 +32,12 @@ def test_chapter_times_three_normalisations_in_the_native_precisions(quick_run):
     assert table["cpu"] == cpu_description()
     estimate = results["headline_estimate"]
     assert estimate["precision"] in native_precisions() and estimate["minutes"] > 0
+    spread = results["estimate_spread"]
+    assert "chapter 10's run" in spread["earlier_estimates"]
+    for pair in spread["like_for_like"]:  # only estimates of one precision on one kind of CPU
+        assert pair["ratio"] >= 1
+        assert pair["ratio"] == pytest.approx(pair["slower_seconds"] / pair["faster_seconds"])
     text = executed.read_text()
+    assert "ch13_tables_with_cpu" in text and "ch13_like_max" in text
     if "mixed_bfloat16" not in native_precisions():
         assert "mixed_bfloat16 is not timed" in text

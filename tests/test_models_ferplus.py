@@ -1,5 +1,5 @@
-"""The FER+ model (``ferplus_vgg_lite_v5``): its card, calibration baked in, and its recorded
-PublicTest and PrivateTest numbers recomputed exactly from the shipped file (flip, 2 passes)."""
+"""The FER+ model (the package's default): its card, calibration baked in, and its recorded
+PrivateTest numbers recomputed exactly from the shipped file (flip, 2 passes)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 from emostudy.book.votes import score_logits
 from emostudy.data import FERPLUS_CLASSES, load_ferplus
 from emostudy.models import (
+    DEFAULT_EMOTION_MODEL,
     load_emotion_model,
     model_card,
     predict_logits,
@@ -15,9 +16,12 @@ from emostudy.models import (
     to_model_input,
 )
 
-NAME = "ferplus_vgg_lite_v5"
+NAME = DEFAULT_EMOTION_MODEL
 
-pytestmark = pytest.mark.skipif(NAME not in shipped_models(), reason=f"{NAME} is not shipped")
+
+def test_the_default_is_a_shipped_ferplus_model():
+    assert NAME in shipped_models()
+    assert NAME.startswith("ferplus_") and "training_labels" in model_card(NAME)
 
 
 def test_card_states_labels_classes_temperature_and_both_label_sets():

@@ -13,6 +13,7 @@ from emostudy.models import (
     DEFAULT_EMOTION_MODEL,
     load_emotion_model,
     model_card,
+    model_classes,
     model_path,
     predict_emotions,
     predict_logits_by_tta,
@@ -32,24 +33,34 @@ def test_default_model_ships_small_with_card_and_log():
     path = model_path()
     assert path.stat().st_size < 10e6
     card = model_card()
-    assert card["classes"] == list(FER_CLASSES)
+    # The default learnt the FER+ votes: FER-2013's 7 classes in their order, then contempt.
+    assert card["classes"] == [*FER_CLASSES, "contempt"] == list(model_classes())
     card_text = path.with_suffix(".md").read_text()
     assert card_text.startswith(f"# Model card: `{DEFAULT_EMOTION_MODEL}`")
     log = training_log()
     assert len(log) == card["epochs_run"]
-    assert log["val_accuracy"].idxmax() == card["best_epoch"]
+    assert log["val_majority_accuracy"].idxmax() == card["best_epoch"]
+
+
+@pytest.mark.parametrize("name", ["fer2013_vgg_lite", "fer2013_vgg_lite_v3", "fer2013_vgg_lite_v4"])
+def test_the_fer2013_label_models_stay_selectable_with_seven_classes(name, faces):
+    assert model_classes(name) == FER_CLASSES
+    assert predict_emotions(faces, load_emotion_model(name)).shape == (6, 7)
+    log = training_log(name)
+    assert log["val_accuracy"].idxmax() == model_card(name)["best_epoch"]
 
 
 def test_loads_a_float32_logits_model_once():
     model = load_emotion_model()
     assert model is load_emotion_model()
-    assert model.output_shape == (None, len(FER_CLASSES))
+    assert model.output_shape == (None, len(model_classes()))
     assert {layer.dtype_policy.name for layer in model.layers} == {"float32"}
 
 
 def test_predicts_probabilities_in_every_accepted_shape(faces):
     probabilities = predict_emotions(faces)
-    assert probabilities.shape == (6, 7)
+    assert probabilities.shape == (6, len(model_classes())) == (6, 8)
+    assert predict_emotions(faces[:0]).shape == (0, 8)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
     np.testing.assert_allclose(predict_emotions(faces[..., 0]), probabilities, rtol=1e-5)
     np.testing.assert_allclose(predict_emotions(faces[0, ..., 0]), probabilities[:1], rtol=1e-5)
@@ -84,14 +95,14 @@ def test_unknown_model_lists_the_shipped_ones():
 
 
 @pytest.mark.needs_data
-@pytest.mark.parametrize("name", shipped_models())
+@pytest.mark.parametrize("name", ["fer2013_vgg_lite_v3"])
 def test_reproduces_its_recorded_privatetest_accuracy_exactly(fer2013_real, name):
-    # Every shipped model, single pass and flip (one set of 2 passes), recomputed here. Ten-crop
-    # (10 passes, three minutes on a CPU without AVX-512) is checked against chapter 9's
-    # independent run below, and its averaging against an explicit construction in test_training.
+    # Chapter 9's headline model (the FER+ default's starting point), single pass and flip (one
+    # set of 2 passes), recomputed from the shipped file. The default FER+ model is recomputed
+    # against both label sets in test_models_ferplus. The other FER-2013-label models' cards
+    # (v2, v4: 40 s each to recompute) are checked against chapter 9's own run below; ten-crop
+    # (10 passes) likewise, and its averaging against an explicit construction in test_training.
     card = model_card(name)
-    if "training_labels" in card:  # FER+ models: both label sets, in test_models_ferplus
-        pytest.skip(f"{name} is scored against FER+ and FER-2013 labels in test_models_ferplus")
     private = fer2013_real.where(usage="PrivateTest")
     model = load_emotion_model(name)
     logits = predict_logits_by_tta(model, to_model_input(private.images), up_to="flip")
@@ -156,8 +167,8 @@ def test_each_headline_recipe_rebuilds_its_shipped_architecture(version):
 
 
 def test_an_empty_batch_gives_no_rows():
-    assert predict_emotions(np.zeros((0, 48, 48), np.uint8)).shape == (0, 7)
-    assert predict_emotions(np.zeros((0, 48, 48, 1), np.uint8)).shape == (0, 7)
+    assert predict_emotions(np.zeros((0, 48, 48), np.uint8)).shape == (0, len(model_classes()))
+    assert predict_emotions(np.zeros((0, 48, 48, 1), np.uint8)).shape == (0, len(model_classes()))
 
 
 def test_one_face_with_its_channel_axis_is_one_face(faces):
@@ -185,4 +196,4 @@ def test_blank_faces_are_flagged(faces):
     np.testing.assert_array_equal(low_information(batch), [False, False, True, True])
     with pytest.warns(LowInformationFaceWarning, match="2 of 4 faces are blank"):
         probabilities = predict_emotions(batch)
-    assert probabilities.shape == (4, 7)
+    assert probabilities.shape == (4, len(model_classes()))

@@ -207,3 +207,29 @@ def test_the_card_names_every_run_a_warm_start_descends_from_and_its_teachers():
         "from scratch in two runs: `fer2013_vgg_lite` (80 epochs), then this warm restart"
     )
     assert training_origin({}) == "from scratch"
+
+
+def test_like_for_like_estimates_pairs_only_the_same_precision_and_bfloat16_support():
+    from emostudy.book import like_for_like_estimates
+
+    avx512 = "AVX512-BF16 vector instructions (no matrix units)"
+    estimates = {
+        "chapter 10": {
+            "seconds_per_epoch": 180.0,
+            "precision": "mixed_bfloat16",
+            "bfloat16": avx512,
+        },
+        "previous": {"seconds_per_epoch": 104.0, "precision": "mixed_bfloat16", "bfloat16": avx512},
+        "this run": {"seconds_per_epoch": 260.0, "precision": "float32", "bfloat16": "none"},
+        "missing": None,
+    }
+    pairs = like_for_like_estimates(estimates)
+    assert len(pairs) == 1
+    (pair,) = pairs
+    assert (pair["slower"], pair["faster"]) == ("chapter 10", "previous")
+    assert pair["ratio"] == pytest.approx(180 / 104) and pair["precision"] == "mixed_bfloat16"
+    same_precision_other_cpu = {
+        "a": {"seconds_per_epoch": 1.0, "precision": "float32", "bfloat16": "none"},
+        "b": {"seconds_per_epoch": 2.0, "precision": "float32", "bfloat16": avx512},
+    }
+    assert like_for_like_estimates(same_precision_other_cpu) == []

@@ -31,7 +31,12 @@ def test_quick_run_succeeds_and_leaves_the_book_alone(path, quick_run):
     notebook = json.loads(executed.read_text())
     outputs = [o for c in notebook["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
     assert not [o for o in outputs if o["output_type"] == "error"]
-    assert any("quick" in json.dumps(o) for o in outputs), "the quick profile was not injected"
+    injected = [
+        "".join(c["source"])
+        for c in notebook["cells"]
+        if "injected-parameters" in c.get("metadata", {}).get("tags", [])
+    ]
+    assert injected and 'profile = "quick"' in injected[0], "the quick profile was not injected"
     tables = list(results_dir.glob("*.json"))
     assert tables, "the chapter wrote no result table into its results_dir"
     for table in tables:

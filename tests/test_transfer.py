@@ -13,13 +13,16 @@ from emostudy.errors import InvalidInputError
 from emostudy.transfer import (
     CVResult,
     InnerSelected,
+    ckplus_mapping,
     compare_folds,
     cross_validate,
     ensemble,
+    feature_layers,
     make_folds,
     methods_table,
     per_class_recall,
     shared_class_scores,
+    subject_interval,
     subjects_shared,
 )
 
@@ -346,3 +349,66 @@ def test_shared_class_scores_map_fer_predictions_onto_ckplus_classes():
         shared_class_scores(
             scores[:, :3], labels, score_classes=FER_CLASSES, label_classes=CKPLUS_CLASSES
         )
+
+
+def test_ckplus_mapping_covers_contempt_only_for_a_model_that_has_it():
+    six = ckplus_mapping(FER_CLASSES)
+    assert "contempt" not in six and len(six) == 6
+    assert six["happiness"] == "happy" and six["anger"] == "angry"
+    ferplus = (*FER_CLASSES, "contempt")
+    seven = ckplus_mapping(ferplus)
+    assert list(seven) == list(CKPLUS_CLASSES) and seven["contempt"] == "contempt"
+    # all seven CK+ classes scored; neutral is never predicted, contempt is
+    labels = np.array([CKPLUS_CLASSES.index(c) for c in ("contempt", "anger")])
+    scores = np.zeros((2, 8))
+    scores[0, ferplus.index("neutral")] = 5  # not a CK+ class: the next best counts
+    scores[0, ferplus.index("contempt")] = 1
+    scores[1, ferplus.index("contempt")] = 1  # wrong
+    metrics = shared_class_scores(
+        scores, labels, score_classes=ferplus, label_classes=CKPLUS_CLASSES, mapping=seven
+    )
+    assert metrics["dropped"] == 0 and metrics["accuracy"] == 0.5
+    assert metrics["per_class"]["contempt"]["recall"] == 1.0
+    with pytest.raises(InvalidInputError, match="No CK"):
+        ckplus_mapping(["cat", "dog"])
+
+
+def test_feature_layers_offers_the_known_layers_else_the_penultimate():
+    from emostudy._quiet import import_keras
+
+    keras = import_keras()
+    inputs = keras.Input((4, 4, 1))
+    x = keras.layers.Conv2D(2, 3, name="conv")(inputs)
+    x = keras.layers.GlobalAveragePooling2D(name="global_average_pooling2d")(x)
+    model = keras.Model(inputs, keras.layers.Dense(3, name="logits")(x))
+    assert feature_layers(model) == ("global_average_pooling2d",)
+    x = keras.layers.Flatten(name="flat")(keras.layers.Conv2D(2, 3, name="conv")(inputs))
+    other = keras.Model(inputs, keras.layers.Dense(3, name="logits")(x))
+    assert feature_layers(other) == ("flat",)
+    assert feature_layers(other, candidates=("conv", "missing")) == ("conv",)
+
+
+def test_subject_interval_resamples_whole_subjects():
+    labels = np.zeros(40, dtype=np.int64)
+    folds = [(np.arange(20, 40), np.arange(20)), (np.arange(20), np.arange(20, 40))]
+
+    def result_with(correct):
+        probabilities = np.zeros((40, 2))
+        probabilities[np.arange(40), np.where(correct, 0, 1)] = 1.0
+        return CVResult("m", ("a", "b"), labels, folds, probabilities, np.ones(2))
+
+    subjects = np.repeat(np.arange(10), 4)
+    clustered = np.ones(40, dtype=bool)
+    clustered[:8] = False  # two subjects wrong on every image
+    spread = np.ones(40, dtype=bool)
+    spread[::5] = False  # the same 8 errors, one or two per subject
+    a = subject_interval(result_with(clustered), subjects, n_boot=500, seed=1)
+    b = subject_interval(result_with(spread), subjects, n_boot=500, seed=1)
+    assert a["accuracy"] == b["accuracy"] == pytest.approx(0.8)
+    assert a["low"] <= 0.8 <= a["high"] and b["low"] <= 0.8 <= b["high"]
+    assert a["high"] - a["low"] > b["high"] - b["low"]  # clustered errors: less information
+    assert a == subject_interval(result_with(clustered), subjects, n_boot=500, seed=1)
+    perfect = subject_interval(result_with(np.ones(40, dtype=bool)), subjects)
+    assert perfect["low"] == perfect["high"] == 1.0 and perfect["n_subjects"] == 10
+    with pytest.raises(InvalidInputError, match="one subject per image"):
+        subject_interval(result_with(spread), subjects[:5])

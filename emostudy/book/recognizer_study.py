@@ -6,6 +6,14 @@ FER-2013 faces are 48x48 crops. To measure the whole pipeline on them, each face
 median border grey. The detector then has to find it; the crop under study cuts it out again; the
 model classifies it. A face counts as *found* when the best-scored detection overlaps its true
 place by IoU >= ``min_iou``; a missed face counts as a wrong answer in the end-to-end accuracy.
+
+The same predictions are scored against two label sets (:func:`scores_by_label_set`): FER-2013's
+single labels and the FER+ ten-vote majority (:func:`ferplus_majority`), a model's classes mapped
+by name (:func:`to_label_space`). The chapter's other helpers: another model on the gallery's
+detected faces (:func:`classify_detected`, :func:`label_counts`), the recorded reliability bins of
+the default model (:func:`recorded_reliability`, :func:`bin_at`), and intervals for recall by group
+and the gaps between groups (:func:`recall_intervals`), McNemar's paired test per label set
+(:func:`paired_by_label_set`).
 """
 
 from __future__ import annotations
@@ -20,6 +28,8 @@ import cv2
 import numpy as np
 
 from emostudy.data.classes import FACE_SIZE
+from emostudy.data.faceset import FaceSet
+from emostudy.data.ferplus import load_ferplus
 from emostudy.detectors.base import Face
 from emostudy.errors import InvalidInputError
 from emostudy.faces.crop import CropSpec, crop_face
@@ -157,7 +167,10 @@ def in_the_loop_scores(
 ) -> dict[str, float]:
     """Scores with the detector in the loop: ``found`` (fraction of faces found),
     ``accuracy_found`` (among found faces), ``accuracy_end_to_end`` (a missed face is wrong),
-    ``macro_f1_end_to_end`` (missed faces as a wrong eighth class)."""
+    ``macro_f1_end_to_end`` (a missed face, -1, counts as a wrong answer outside the classes).
+
+    ``labels`` and ``predicted`` are ``(N,)`` indices into the same class list (map a model's
+    outputs with :func:`to_label_space`); ``found`` is ``(N,)`` bool."""
     from sklearn.metrics import f1_score
 
     labels, predicted, found = map(np.asarray, (labels, predicted, found))
@@ -259,3 +272,282 @@ def write_video(frames: Iterator[np.ndarray], path: str | os.PathLike, *, fps: f
         raise InvalidInputError("write_video got no frames.")
     writer.close()
     return Path(path)
+
+
+# -- label sets, the gallery before and after, calibration and intervals (chapter 12) ----------
+
+
+def ferplus_majority(
+    faces: FaceSet, *, n_classes: int = 7, path: str | os.PathLike | None = None
+) -> np.ndarray:
+    """The FER+ ten-vote majority of every face, aligned with ``faces``.
+
+    Parameters
+    ----------
+    faces
+        FER-2013 faces (``N`` images, from :func:`emostudy.data.load_fer2013_for`).
+    n_classes
+        7: the classes FER-2013 and FER+ share (:data:`~emostudy.data.FER_CLASSES`, the issue's
+        protocol); 8: :data:`~emostudy.data.FERPLUS_CLASSES`, ``contempt`` included.
+    path
+        The votes file (default: ``<data>/ferplus/ferplus_votes.csv``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N,)`` int64 class indices into ``FERPLUS_CLASSES[:n_classes]``, or -1 where a face has
+        no votes or its majority is not one of those classes (``unknown``, not a face, and
+        ``contempt`` when ``n_classes=7``): score only the faces where it is >= 0.
+    """
+    if n_classes not in (7, 8):
+        raise InvalidInputError(f"n_classes must be 7 or 8, got {n_classes!r}.")
+    majority = load_ferplus(faces, path=path, ferplus_filter=False).majority
+    return np.where((majority >= 0) & (majority < n_classes), majority, -1).astype(np.int64)
+
+
+def to_label_space(
+    predicted: np.ndarray, model_classes: Sequence[str], label_classes: Sequence[str]
+) -> np.ndarray:
+    """Predicted class indices of a model re-indexed into a label set's classes, by name.
+
+    ``predicted`` ``(N,)`` holds indices into ``model_classes`` (-1 for a missed face); the
+    result ``(N,)`` holds indices into ``label_classes``, -1 for a missed face or a class the
+    label set lacks (an 8-class model's ``contempt`` scored against FER-2013's 7 labels is
+    simply wrong).
+    """
+    predicted = np.asarray(predicted)
+    lookup = np.array(
+        [list(label_classes).index(c) if c in label_classes else -1 for c in model_classes] + [-1],
+        dtype=np.int64,
+    )
+    if predicted.size and (predicted.max() >= len(model_classes) or predicted.min() < -1):
+        raise InvalidInputError(
+            f"predicted must hold indices 0..{len(model_classes) - 1} (or -1), got "
+            f"{predicted.min()}..{predicted.max()}."
+        )
+    return lookup[np.where(predicted < 0, len(model_classes), predicted)]
+
+
+def scores_by_label_set(
+    predicted: np.ndarray,
+    found: np.ndarray,
+    label_sets: dict[str, tuple[np.ndarray, Sequence[str]]],
+    model_classes: Sequence[str],
+) -> dict[str, dict[str, float]]:
+    """:func:`in_the_loop_scores` of one set of predictions against several label sets.
+
+    Parameters
+    ----------
+    predicted
+        ``(N,)`` indices into ``model_classes``; -1 for a missed face.
+    found
+        ``(N,)`` bool, the detector found the face.
+    label_sets
+        ``{name: (labels, classes)}``: ``labels`` ``(N,)`` indices into ``classes``, -1 for a
+        face that label set does not score (e.g. :func:`ferplus_majority`'s -1).
+    model_classes
+        The model's class names in output order.
+
+    Returns
+    -------
+    dict
+        ``{name: scores}`` with the keys of :func:`in_the_loop_scores` and ``n`` (faces scored).
+    """
+    found = np.asarray(found, dtype=bool)
+    out = {}
+    for name, (labels, classes) in label_sets.items():
+        labels = np.asarray(labels)
+        scored = labels >= 0
+        mapped = to_label_space(predicted, model_classes, classes)
+        out[name] = {
+            **in_the_loop_scores(labels[scored], mapped[scored], found[scored]),
+            "n": int(scored.sum()),
+        }
+    return out
+
+
+def classify_detected(recognizer: Any, image: np.ndarray, faces: Sequence[Face]) -> np.ndarray:
+    """``(N, K)`` probabilities that ``recognizer``'s model gives the already detected ``faces``
+    of ``image`` (cut with the recognizer's crop): another model on exactly the same faces."""
+    from emostudy.faces.crop import crop_faces
+
+    return recognizer.classify(crop_faces(image, faces, spec=recognizer.crop))
+
+
+def label_counts(labels: dict[str, Sequence[str]], classes: Sequence[str]) -> Any:
+    """Faces per predicted class for several models: a DataFrame, one row per class (``classes``
+    in order, then any other class predicted), one column per model, zero-filled ints."""
+    import pandas as pd
+
+    order = list(classes)
+    for values in labels.values():
+        order += [c for c in dict.fromkeys(values) if c not in order]
+    table = pd.DataFrame(
+        {
+            name: pd.Series(list(values), dtype=object).value_counts()
+            for name, values in labels.items()
+        }
+    )
+    table = table.reindex(order).fillna(0).astype(int)
+    table.index.name = "class"
+    return table
+
+
+def recorded_reliability(evaluation: dict) -> Any:
+    """The reliability bins recorded in a results table (``results["reliability"]`` of
+    ``book/results/ferplus_evaluation.json``) as a DataFrame with the columns of
+    :func:`emostudy.evaluation.reliability_bins` (``lower``, ``upper``, ``count``,
+    ``confidence``, ``accuracy``, ``gap``). Raises a clear error when they are not recorded."""
+    import pandas as pd
+
+    from emostudy.errors import DataNotFoundError
+
+    results = evaluation.get("results", evaluation)
+    rows = results.get("reliability")
+    if isinstance(rows, dict):
+        rows = rows.get("bins", rows.get("rows"))
+    if not rows:
+        raise DataNotFoundError(
+            "The evaluation table holds no reliability bins (results['reliability']): re-run "
+            "the model's evaluation (python -m emostudy.votes_training) to record them."
+        )
+    table = pd.DataFrame(rows)
+    missing = {"lower", "upper", "count", "confidence", "accuracy", "gap"} - set(table.columns)
+    if missing:
+        raise InvalidInputError(f"reliability rows lack the column(s) {sorted(missing)}.")
+    return table
+
+
+def bin_at(bins: Any, confidence: float) -> dict[str, float]:
+    """The reliability bin whose range ``(lower, upper]`` holds ``confidence``, as a dict."""
+    confidence = float(confidence)
+    if not 0.0 <= confidence <= 1.0:
+        raise InvalidInputError(f"confidence must lie in [0, 1], got {confidence!r}.")
+    inside = (bins["lower"] < confidence) & (confidence <= bins["upper"])
+    if confidence == 0.0:
+        inside = bins["lower"] == 0.0
+    return {k: float(v) for k, v in bins[inside].iloc[0].items()}
+
+
+def recall_intervals(
+    recall: dict[str, float],
+    counts: dict[str, int],
+    *,
+    confidence: float = 0.95,
+    n_boot: int = 10_000,
+    seed: int = 0,
+) -> tuple[Any, Any]:
+    """Intervals for recall per group and for the gaps between groups.
+
+    Recall per group is a proportion ``found / faces``: its interval is Wilson's
+    (:func:`emostudy.evaluation.wilson_interval`). A gap between two groups gets a percentile
+    bootstrap interval: each group's faces are resampled with replacement ``n_boot`` times (the
+    found/missed outcome of a face is all the resample needs, so it is drawn from the group's
+    counts). Faces are treated as independent; faces of one photo are not quite, so the
+    intervals are if anything too narrow.
+
+    Parameters
+    ----------
+    recall
+        ``{group: recall}`` fractions.
+    counts
+        ``{group: faces}``; ``recall * faces`` must be (close to) a whole number of found faces.
+    confidence
+        Level of every interval.
+    n_boot, seed
+        Bootstrap resamples and the generator's seed.
+
+    Returns
+    -------
+    groups : pandas.DataFrame
+        Index ``group``; columns ``faces``, ``found``, ``recall``, ``low``, ``high``.
+    gaps : pandas.DataFrame
+        One row per pair ``a``, ``b`` (in the given order): ``gap`` (recall a - recall b),
+        ``low``, ``high`` and ``resolved`` (the interval excludes 0).
+    """
+    import pandas as pd
+
+    from emostudy.evaluation import wilson_interval
+
+    if set(recall) != set(counts) or len(recall) < 2:
+        raise InvalidInputError("recall and counts need the same groups, at least two of them.")
+    rng = np.random.default_rng(seed)
+    rows, draws = {}, {}
+    for group, share in recall.items():
+        n = int(counts[group])
+        found = float(share) * n
+        if n < 1 or abs(found - round(found)) > 1e-6 * max(n, 1):
+            raise InvalidInputError(
+                f"group {group!r}: recall {share!r} of {n} faces is not a whole number found."
+            )
+        k = int(round(found))
+        low, high = wilson_interval(k, n, confidence)
+        rows[group] = {"faces": n, "found": k, "recall": k / n, "low": low, "high": high}
+        draws[group] = rng.binomial(n, k / n, size=int(n_boot)) / n
+    groups = pd.DataFrame(rows).T.astype({"faces": int, "found": int})
+    groups.index.name = "group"
+    tail = 100 * (1 - confidence) / 2
+    names = list(recall)
+    gaps = []
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            diff = draws[a] - draws[b]
+            low, high = np.percentile(diff, [tail, 100 - tail])
+            gaps.append(
+                {
+                    "a": a,
+                    "b": b,
+                    "gap": rows[a]["recall"] - rows[b]["recall"],
+                    "low": float(low),
+                    "high": float(high),
+                    "resolved": bool(low > 0 or high < 0),
+                }
+            )
+    return groups, pd.DataFrame(gaps)
+
+
+def paired_by_label_set(
+    run_a: tuple[np.ndarray, np.ndarray, Sequence[str]],
+    run_b: tuple[np.ndarray, np.ndarray, Sequence[str]],
+    label_sets: dict[str, tuple[np.ndarray, Sequence[str]]],
+) -> Any:
+    """McNemar's paired test of two pipelines' end-to-end answers, once per label set.
+
+    Parameters
+    ----------
+    run_a, run_b
+        ``(predicted, found, model_classes)`` of each pipeline on the same ``N`` faces:
+        ``predicted`` ``(N,)`` indices into ``model_classes`` (-1: missed), ``found`` ``(N,)``.
+    label_sets
+        As for :func:`scores_by_label_set` (labels -1: face not scored by that set).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per label set: ``faces``, ``only a right`` (McNemar's b), ``only b right`` (c),
+        ``statistic``, ``p_value``, ``method`` (:func:`emostudy.evaluation.mcnemar`). A missed
+        face, or a class the label set lacks, counts as a wrong answer.
+    """
+    import pandas as pd
+
+    from emostudy.evaluation import mcnemar
+
+    rows = {}
+    for name, (labels, classes) in label_sets.items():
+        labels = np.asarray(labels)
+        scored = labels >= 0
+        answers = []
+        for predicted, found, model_classes in (run_a, run_b):
+            mapped = to_label_space(predicted, model_classes, classes)
+            wrong = ~np.asarray(found, dtype=bool) | (mapped < 0)
+            answers.append(np.where(wrong, len(classes), mapped)[scored])
+        test = mcnemar(labels[scored], answers[0], answers[1])
+        rows[name] = {
+            "faces": int(scored.sum()),
+            "only a right": int(test["b"]),
+            "only b right": int(test["c"]),
+            "statistic": float(test["statistic"]),
+            "p_value": float(test["p_value"]),
+            "method": test["method"],
+        }
+    return pd.DataFrame(rows).T

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +62,38 @@ def load_results(name: str, results_dir: str | os.PathLike) -> dict[str, Any]:
     return json.loads((Path(results_dir) / f"{name}.json").read_text())
 
 
+def tables_recording_cpu(results_dir: str | os.PathLike) -> dict[str, Any]:
+    """Which chapter result tables in ``results_dir`` record the processor that measured them.
+
+    A chapter table is a ``*.json`` file written by :func:`save_results` (it has a ``results``
+    key); the PrivateTest ledger and other files are not counted. Tables written before
+    :func:`save_results` recorded ``cpu`` lack it until their chapter is re-run.
+
+    Parameters
+    ----------
+    results_dir
+        The results folder (``book/results``).
+
+    Returns
+    -------
+    dict
+        ``n_tables`` (chapter tables found), ``n_with_cpu`` (those with a ``cpu`` key), and the
+        sorted file stems ``with_cpu`` and ``without_cpu``.
+    """
+    with_cpu, without_cpu = [], []
+    for path in sorted(Path(results_dir).glob("*.json")):
+        payload = json.loads(path.read_text())
+        if not isinstance(payload, dict) or "results" not in payload:
+            continue
+        (with_cpu if "cpu" in payload else without_cpu).append(path.stem)
+    return {
+        "n_tables": len(with_cpu) + len(without_cpu),
+        "n_with_cpu": len(with_cpu),
+        "with_cpu": with_cpu,
+        "without_cpu": without_cpu,
+    }
+
+
 #: Name of the PrivateTest ledger in a results folder (``<results_dir>/privatetest_ledger.json``).
 LEDGER_NAME = "privatetest_ledger"
 
@@ -82,6 +116,8 @@ def record_privatetest(
     source: str,
     profile: str = "full",
     date: str | None = None,
+    n_classes: int | None = None,
+    labels: str | None = None,
 ) -> Path:
     """Append one PrivateTest evaluation to the ledger in ``results_dir``; returns its path.
 
@@ -105,6 +141,10 @@ def record_privatetest(
         The run's profile (``"full"`` or ``"quick"``).
     date
         ISO date (UTC); today by default.
+    n_classes, labels
+        The number of classes scored and the labels they were scored against (``"FER-2013"``
+        or ``"FER+ majority"``). By default read from ``model`` and ``recipe`` (see
+        :func:`ledger_scoring`): seven FER-2013 classes unless they say otherwise.
     """
     import datetime
 
@@ -119,12 +159,18 @@ def record_privatetest(
     ledger = {"about": _LEDGER_ABOUT, "entries": []}
     if path.is_file():
         ledger = json.loads(path.read_text())
+    inferred_classes, inferred_labels = ledger_scoring({"model": model, "recipe": recipe})
+    n_classes = inferred_classes if n_classes is None else int(n_classes)
+    if n_classes < 2:
+        raise ValueError(f"n_classes is the number of classes scored (>= 2), got {n_classes!r}.")
     entry = {
         "date": date or datetime.datetime.now(datetime.UTC).date().isoformat(),
         "model": str(model),
         "recipe": str(recipe),
         "accuracy": accuracy,
         "n_images": int(n_images),
+        "n_classes": n_classes,
+        "labels": str(labels or inferred_labels),
         "why": str(why),
         "source": str(source),
         "profile": str(profile),
@@ -136,14 +182,92 @@ def record_privatetest(
     return path
 
 
+_CLASS_WORDS = {"six": 6, "seven": 7, "eight": 8}
+_CLASS_COUNT = re.compile(r"\b(\d+|six|seven|eight)\s+(?:shared\s+)?classes\b", re.IGNORECASE)
+_BACKFILLED = re.compile(r"\s*\(backfilled from git (\w+)\)\s*$")
+
+
+def ledger_scoring(entry: Mapping[str, Any]) -> tuple[int, str]:
+    """How many classes a ledger entry scored, and against which labels.
+
+    Parameters
+    ----------
+    entry
+        One ledger entry (a mapping with ``model`` and ``recipe``, and, for entries written since
+        the ledger records them, ``n_classes`` and ``labels``).
+
+    Returns
+    -------
+    tuple of (int, str)
+        ``(n_classes, labels)``: the recorded values when present; otherwise read from the entry's
+        model and recipe text (``"six classes"``, ``"8 classes"``, ``"7 shared classes"``;
+        ``"FER+ ... majority"`` for the annotators' majority label), with FER-2013's seven classes
+        and its own labels as the default.
+    """
+    text = f"{entry.get('model', '')}; {entry.get('recipe', '')}"
+    n_classes = entry.get("n_classes")
+    if n_classes is None:
+        found = _CLASS_COUNT.search(text)
+        word = found.group(1).lower() if found else "7"
+        n_classes = _CLASS_WORDS.get(word) or int(word)
+    labels = entry.get("labels")
+    if not labels:
+        majority = "FER+" in text and "majority" in text.lower()
+        labels = "FER+ majority" if majority else "FER-2013"
+    return int(n_classes), str(labels)
+
+
 def load_privatetest_ledger(results_dir: str | os.PathLike):
     """The PrivateTest ledger of ``results_dir`` as a DataFrame, one row per evaluation (empty
-    when nothing was recorded)."""
+    when nothing was recorded).
+
+    Accuracies on different tasks must not be set side by side, so every row says what it scored:
+    ``n_classes`` and ``labels`` (see :func:`ledger_scoring`), and ``source`` names the code that
+    wrote the row *and* that task, e.g. ``"notebooks/11_transfer_learning.ipynb (6 classes,
+    FER-2013 labels)"``: grouping by ``source`` never mixes six-, seven- and eight-class scores.
+    ``written_by`` keeps the code alone; ``backfilled_from`` is the git commit an entry was
+    recovered from (entries older than the ledger), empty otherwise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``date``, ``model``, ``recipe``, ``accuracy`` (fraction), ``n_images``,
+        ``n_classes``, ``labels``, ``why``, ``source``, ``written_by``, ``backfilled_from``,
+        ``profile``, ``emostudy``.
+    """
     import pandas as pd
 
-    columns = ["date", "model", "recipe", "accuracy", "n_images", "why", "source", "profile"]
+    columns = [
+        "date",
+        "model",
+        "recipe",
+        "accuracy",
+        "n_images",
+        "n_classes",
+        "labels",
+        "why",
+        "source",
+        "written_by",
+        "backfilled_from",
+        "profile",
+        "emostudy",
+    ]
     path = Path(results_dir) / f"{LEDGER_NAME}.json"
     if not path.is_file():
         return pd.DataFrame(columns=columns)
-    entries = json.loads(path.read_text())["entries"]
-    return pd.DataFrame(entries, columns=[*columns, "emostudy"])
+    rows = []
+    for entry in json.loads(path.read_text())["entries"]:
+        n_classes, labels = ledger_scoring(entry)
+        backfill = _BACKFILLED.search(entry["source"])
+        written_by = _BACKFILLED.sub("", entry["source"])
+        rows.append(
+            {
+                **entry,
+                "n_classes": n_classes,
+                "labels": labels,
+                "source": f"{written_by} ({n_classes} classes, {labels} labels)",
+                "written_by": written_by,
+                "backfilled_from": backfill.group(1) if backfill else "",
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)

@@ -92,7 +92,13 @@ def _sources(notebook) -> list[str]:
 
 
 def _strip_run_metadata(notebook):
-    """Drop papermill's per-cell bookkeeping so that a re-run changes outputs only."""
+    """Drop papermill's per-cell bookkeeping so that a re-run changes outputs only, and the
+    machine's paths from its notebook record (kept: the duration and end time, which the
+    reproducing page reports)."""
+    record = notebook.get("metadata", {}).get("papermill", {})
+    for key in ("input_path", "output_path"):
+        if record.get(key):
+            record[key] = f"notebooks/{Path(record[key]).name}"
     for cell in notebook["cells"]:
         cell.get("metadata", {}).pop("papermill", None)
         cell.get("metadata", {}).pop("execution", None)

@@ -1,17 +1,20 @@
-"""Training an emotion model on the FER+ votes, CPU-aware: a frozen trunk, a fine-tuned last block.
+"""Training an emotion model on the FER+ votes, CPU-aware: a frozen trunk, fine-tuned last blocks.
 
 One float32 epoch of the whole VGG-lite v3 network over FER-2013 ``Training`` takes about 20
 minutes on a 2-core AVX2 CPU without bfloat16 units. This module fine-tunes **fewer layers**
 instead:
 
-1. the first three convolution blocks of a shipped model (``fer2013_vgg_lite_v3``) stay frozen;
-   their output (the activation entering the last conv block, ``(5, 5, 192)`` for v3) is computed
-   once per face and *view* and cached (:func:`extract_features`): the centre 44-pixel window and
-   its mirror, plus a few randomly shifted (and randomly mirrored) windows as augmentation;
-2. the last conv block (weights copied from the shipped model, trainable) and a new classification
-   head with 7 or 8 outputs are trained on the cached activations (:func:`train_head`), against the
-   vote shares (soft cross-entropy, the FER+ paper's best scheme) or the majority label, with
-   early stopping on PublicTest's majority accuracy (flip-averaged) and checkpoints;
+1. the first conv blocks of a shipped model (``fer2013_vgg_lite_v3``) stay frozen, up to the layer
+   ``cut`` (by default the input of the last block, ``(5, 5, 192)`` for v3; the shipped default
+   ``ferplus_vgg_lite_v6`` cut at ``max_pooling2d_1``, ``(11, 11, 96)``, and trained the last two);
+   their output is computed once per face and *view* and cached (:func:`extract_features`): the
+   centre 44-pixel window and its mirror, plus a few randomly shifted (and randomly mirrored)
+   windows as augmentation;
+2. the blocks after the cut (weights copied from the shipped model, trainable) and a new
+   classification head with 7 or 8 outputs are trained on the cached activations
+   (:func:`train_head`), against the vote shares (soft cross-entropy, the FER+ paper's best
+   scheme) or the majority label, with early stopping on PublicTest's majority accuracy
+   (flip-averaged) and checkpoints;
 3. :func:`assemble_model` joins trunk and trained block into one network that takes whole 48x48
    faces (``to_model_input`` scaling), optionally with a temperature baked into the last layer.
 
@@ -32,6 +35,7 @@ import numpy as np
 
 from emostudy.book.results import to_plain
 from emostudy.errors import InvalidInputError
+from emostudy.models.pretrained import DEFAULT_EMOTION_MODEL
 
 #: Side of the window the v3 family sees (``RandomFaceCrop(44)``); the centre window is at (2, 2).
 CROP = 44
@@ -424,7 +428,9 @@ def score_logits(logits: np.ndarray, votes, *, n_boot: int = 1000, seed: int = 0
         :func:`emostudy.evaluation.evaluate` (accuracy, balanced accuracy, macro-F1, per class,
         confusion, bootstrap intervals) plus ``ece`` (15 bins, top label) and, against the
         majority, ``kl`` (mean KL from the vote shares over the same classes, nats, eps 1e-7),
-        each with a bootstrap interval (``ece_ci``, ``kl_ci``).
+        each with a bootstrap interval (``ece_ci``, ``kl_ci``), and ``reliability``: the 15 bins
+        of :func:`emostudy.evaluation.calibration.reliability_bins` as rows (``None`` for the
+        empty bins' means), for a reliability diagram.
     """
     from emostudy.data import FER_CLASSES, FERPLUS_CLASSES
     from emostudy.evaluation import evaluate
@@ -432,8 +438,16 @@ def score_logits(logits: np.ndarray, votes, *, n_boot: int = 1000, seed: int = 0
         KL_EPS,
         expected_calibration_error,
         mean_kl_from_shares,
+        reliability_bins,
     )
     from emostudy.models.inputs import softmax
+
+    def bins(p, y):
+        table = reliability_bins(p, y)
+        return [
+            {key: (None if value != value else value) for key, value in row.items()}
+            for row in table.to_dict("records")
+        ]
 
     logits = np.asarray(logits, dtype=np.float64)
     out: dict[str, Any] = {}
@@ -459,6 +473,7 @@ def score_logits(logits: np.ndarray, votes, *, n_boot: int = 1000, seed: int = 0
             seed=seed,
         )
         result["kl_eps"] = KL_EPS
+        result["reliability"] = bins(p, y)
         out[key] = result
     p = softmax(logits[:, :7])
     y = votes.fer2013_labels
@@ -467,6 +482,7 @@ def score_logits(logits: np.ndarray, votes, *, n_boot: int = 1000, seed: int = 0
     result["ece_ci"] = _bootstrap(
         lambda i: expected_calibration_error(p[i], y[i]), len(y), n_boot=n_boot, seed=seed
     )
+    result["reliability"] = bins(p, y)
     out["fer2013"] = result
     return out
 
@@ -682,36 +698,62 @@ def stage_select(
     results_dir: str | os.PathLike,
     base_model: str = "fer2013_vgg_lite_v3",
     candidates: Sequence[str] = CANDIDATES,
+    also: Sequence[str | os.PathLike] = (),
 ) -> dict[str, Any]:
     """The PublicTest candidate table (``<results_dir>/ferplus_training.json``) and the choice:
-    the highest flip-averaged PublicTest majority accuracy over the 7 shared classes."""
+    the highest flip-averaged PublicTest majority accuracy over the 7 shared classes.
+
+    ``also``: more work folders whose features were cut elsewhere (fewer or more frozen blocks);
+    their heads join the table, each row naming the blocks it fine-tuned (``fine_tuned``) and
+    its work folder's position (``work``: 0 for ``work_dir``, 1.. for ``also``).
+    """
     from emostudy.book.results import save_results
     from emostudy.models import load_emotion_model
 
-    work = Path(work_dir)
-    votes = _votes(work, "PublicTest")
-    select_features = np.load(work / "features_PublicTest.npy")
     model = load_emotion_model(base_model)
-    cut = _cut(work)
+    works = [Path(work_dir), *map(Path, also)]
+    votes = _votes(works[0], "PublicTest")
+    first = np.load(works[0] / "features_PublicTest.npy")
     rows = [
         candidate_row(
-            base_model, flip_logits(build_head(model, 7, cut=cut), select_features), votes, None
+            base_model,
+            flip_logits(build_head(model, 7, cut=_cut(works[0])), first),
+            votes,
+            None,
         )
     ]
+    del first
     rows[0]["targets"] = "FER-2013 labels (shipped, unchanged)"
-    for name in candidates:
-        path = work / "heads" / f"{name}_publictest_logits.npy"
-        if path.is_file():
-            info = json.loads((work / "heads" / f"{name}.json").read_text())
-            rows.append(candidate_row(name, np.load(path), votes, info))
-    trained = [row for row in rows if row["candidate"] in candidates]
-    chosen = max(trained, key=lambda row: row["majority7_accuracy"])["candidate"]
-    features = json.loads((work / "features.json").read_text())
-    frozen, trained = _blocks_text(model, cut)
+    settings = []
+    for index, work in enumerate(works):
+        cut = _cut(work)
+        frozen, trained = _blocks_text(model, cut)
+        features = json.loads((work / "features.json").read_text())
+        settings.append(
+            {
+                "work": index,
+                "frozen": f"{base_model} up to {cut} ({frozen})",
+                "fine_tuned": f"{trained} (2 convs + batch norm each, from the base model) and "
+                "a new Dense head",
+                "feature_extraction_seconds": features["seconds"],
+                "training_views": f"centre, mirror and {features['n_random']} random 44-px "
+                "windows (random offsets 0..4, mirrored with probability 1/2)",
+            }
+        )
+        for name in candidates:
+            path = work / "heads" / f"{name}_publictest_logits.npy"
+            if path.is_file():
+                info = json.loads((work / "heads" / f"{name}.json").read_text())
+                row = candidate_row(name, np.load(path), votes, info)
+                row["candidate"] = f"{name}, {trained}" if len(works) > 1 else name
+                row["head"], row["work"], row["fine_tuned"] = name, index, trained
+                rows.append(row)
+    trained_rows = [row for row in rows if "head" in row]
+    chosen = max(trained_rows, key=lambda row: row["majority7_accuracy"])
     results = {
         "about": (
-            f"Candidates trained on the FER+ votes, fine-tuning only {trained} of "
-            f"{base_model} and a new head on cached activations of its frozen {frozen}; "
+            f"Candidates trained on the FER+ votes, fine-tuning only the last block(s) of "
+            f"{base_model} and a new head on cached activations of its frozen first blocks; "
             "scored on PublicTest (flip-averaged, 2 passes). Accuracy over the 7 shared "
             "classes on the faces whose majority is one of them; FER-2013-label accuracy on all "
             "PublicTest faces; ECE with 15 bins against the majority; KL in nats from the vote "
@@ -719,16 +761,11 @@ def stage_select(
             "scores at that temperature are in-sample)."
         ),
         "selection": "highest PublicTest majority accuracy (7 shared classes)",
-        "chosen": chosen,
-        "feature_extraction_seconds": features["seconds"],
-        "feature_views": {
-            "Training": f"centre, mirror and {features['n_random']} random 44-px windows "
-            "(random offsets 0..4, mirrored with probability 1/2)",
-            "PublicTest": "centre and mirror",
-        },
-        "frozen": f"{base_model} up to {features['cut']} ({frozen})",
-        "trained": f"{trained} (2 convs + batch norm each, from the base model) and a new "
-        "Dense head",
+        "chosen": chosen["candidate"],
+        "chosen_head": chosen["head"],
+        "chosen_work": chosen["work"],
+        "feature_views_publictest": "centre and mirror",
+        "settings": settings,
         "precision": "float32",
         "candidates": rows,
     }
@@ -743,7 +780,7 @@ def stage_ship(
     results_dir: str | os.PathLike,
     weights_dir: str | os.PathLike,
     onnx_dir: str | os.PathLike,
-    model_name: str = "ferplus_vgg_lite_v5",
+    model_name: str = "ferplus_vgg_lite_v6",
     base_model: str = "fer2013_vgg_lite_v3",
     report_usage: str = "PrivateTest",
     limit: int | None = None,
@@ -790,6 +827,10 @@ def stage_ship(
     weights.mkdir(parents=True, exist_ok=True)
     path = weights / f"{model_name}.keras"
     shipped.save(path)
+    # The per-epoch log beside the weights (training_log(name) reads it).
+    log_csv = work / "heads" / f"{name}.log.csv"
+    if log_csv.is_file():
+        (weights / f"{model_name}.log.csv").write_text(log_csv.read_text())
     shipped = keras.models.load_model(path, compile=False)
     public_scores = score_logits(
         predict_logits(shipped, to_model_input(public.faces.images), tta="flip"), public
@@ -907,6 +948,10 @@ def stage_ship(
                 base_model: base_scores,
             },
             "onnx_parity": onnx_parity,
+            "reliability": ours["majority7"]["reliability"],
+            "reliability_about": "PrivateTest, flip-averaged, calibrated probabilities of the 7 "
+            "shared classes against the FER+ majority: 15 equal-width bins of the top "
+            "probability (lower, upper, count, mean confidence, accuracy, gap)",
         },
         results_dir,
         profile="full",
@@ -966,12 +1011,34 @@ def render_card(card: dict[str, Any]) -> str:
     base = card["same_run"][base_name]
     recipe = card["recipe"]
     classes = card["classes"]
+    ours_recall = private["majority7"]["per_class"]
+    fer_recall = fer["majority7"]["per_class"]
+    below = [c for c in ours_recall if ours_recall[c]["recall"] < fer_recall[c]["recall"]]
+    weaker = (
+        [
+            "- Against the ten-vote majority it recalls "
+            + ", ".join(
+                f"{c} ({_pct(ours_recall[c]['recall'])} against the `fer` package's "
+                f"{_pct(fer_recall[c]['recall'])})"
+                for c in below
+            )
+            + " less often than the `fer` package does: rare classes in FER+ "
+            "(see the table above for their image counts)."
+        ]
+        if below
+        else []
+    )
     lines = [
         f"# Model card: `{card['name']}`",
         "",
         "An emotion model trained on the FER+ votes (ten crowd annotators per FER-2013 image), "
-        f'loaded by `emostudy.models.load_emotion_model("{card["name"]}")`. Not the package '
-        "default. Generated by `python -m emostudy.book.votes ship`; the numbers come from "
+        f'loaded by `emostudy.models.load_emotion_model("{card["name"]}")`'
+        + (
+            " and, as the package's default, by the recognizer and the `emostudy` command"
+            if card["name"] == DEFAULT_EMOTION_MODEL
+            else " (not the package's default)"
+        )
+        + ". Generated by `python -m emostudy.book.votes ship`; the numbers come from "
         f"`{card['name']}.json` beside this file.",
         "",
         "## Model",
@@ -1078,8 +1145,10 @@ def render_card(card: dict[str, Any]) -> str:
         f" on {parity['n_faces']} PublicTest faces.",
         "",
         "## Known limitations and biases",
-        "- Only the last conv block and the head learned from the votes; the first three blocks "
-        "are v3's, trained on FER-2013's single labels.",
+        f"- Only {recipe['fine_tuned'].split(' (')[0]} and the head learned from the votes; "
+        f"{recipe['frozen'].split(' (')[0].replace(base_name + ' ', '')} are {base_name}'s, "
+        "trained on FER-2013's single labels.",
+        *weaker,
         "- FER-2013 faces come from web image search; FER+'s annotators are crowd workers. The "
         "data carries no demographic labels, so accuracy across age, gender and skin tone is "
         "**unmeasured**.",
@@ -1102,7 +1171,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--name", default="")
     parser.add_argument("--n-random", type=int, default=1)
     parser.add_argument("--cut", default=DEFAULT_CUT)
-    parser.add_argument("--model-name", default="ferplus_vgg_lite_v5")
+    parser.add_argument("--also", default="", help="more work folders for select (commas)")
+    parser.add_argument("--model-name", default="ferplus_vgg_lite_v6")
     parser.add_argument("--results", default="book/results")
     parser.add_argument("--dry-run-dir", default="")
     args = parser.parse_args(argv)
@@ -1112,7 +1182,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         stage_train(args.work, candidates=args.candidates.split(","), epochs=args.epochs)
     elif args.stage == "all":
         stage_train(args.work, candidates=args.candidates.split(","), epochs=args.epochs)
-        chosen = stage_select(args.work, results_dir=args.results)["chosen"]
+        chosen = stage_select(args.work, results_dir=args.results)["chosen_head"]
         stage_ship(
             args.work,
             name=chosen,
@@ -1122,7 +1192,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             model_name=args.model_name,
         )
     elif args.stage == "select":
-        print(stage_select(args.work, results_dir=args.results)["chosen"])
+        also = [part for part in args.also.split(",") if part]
+        print(stage_select(args.work, results_dir=args.results, also=also)["chosen"])
     elif args.stage == "ship" and args.dry_run_dir:
         dry = Path(args.dry_run_dir)
         stage_ship(

@@ -1,5 +1,18 @@
-"""Evaluation of classifiers: metrics from the confusion matrix, bootstrap intervals, McNemar."""
+"""Evaluation of classifiers: metrics from the confusion matrix, bootstrap intervals, McNemar;
+agreement between labellers (FER-2013's label against FER+'s ten votes)."""
 
+from emostudy.evaluation.annotators import (
+    FERPLUS_TIE_PRIORITY,
+    NO_MAJORITY,
+    annotator_agreement,
+    disputed_faces,
+    entropy_by_class,
+    label_agreement,
+    leave_one_out_agreement,
+    majority_vote,
+    typical_annotator,
+    vote_entropy,
+)
 from emostudy.evaluation.calibration import (
     expected_calibration_error,
     fit_temperature,
@@ -38,6 +51,16 @@ from emostudy.evaluation.published import (
 from emostudy.evaluation.speed import time_per_image
 
 __all__ = [
+    "FERPLUS_TIE_PRIORITY",
+    "NO_MAJORITY",
+    "annotator_agreement",
+    "disputed_faces",
+    "entropy_by_class",
+    "label_agreement",
+    "leave_one_out_agreement",
+    "majority_vote",
+    "typical_annotator",
+    "vote_entropy",
     "reliability_bins",
     "expected_calibration_error",
     "mean_kl_from_shares",

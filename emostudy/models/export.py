@@ -81,7 +81,9 @@ def export_tflite(model: Any, path: str | os.PathLike) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with python_output_silenced():  # the converter prints its saved signature and "Assets"
+    # The converter prints its saved signature, and logs "Assets written to: <tmp>" through
+    # TensorFlow's logger (INFO, to stderr).
+    with python_output_silenced("tensorflow", "absl"):
         converter = tf.lite.TFLiteConverter.from_keras_model(model)
         flatbuffer = converter.convert()
     path.write_bytes(flatbuffer)

@@ -1,14 +1,16 @@
 """The emotion models shipped inside the package, and how to use them.
 
-The default, ``fer2013_vgg_lite_v3``, is chapter 9's headline model (generation 5): trained from
-scratch on FER-2013 ``Training`` (minus the audit's exclusions) in two runs, the second a warm
-restart of ``fer2013_vgg_lite`` (generation 4, also shipped) on random 44-pixel crops; epochs
-selected on ``PublicTest``, scored once on ``PrivateTest``. Each model's card
-(``weights/<name>.md``, also in the book) gives the data, protocol, metrics and known
-limitations; ``weights/<name>.json`` the numbers::
+The default, ``ferplus_vgg_lite_v6``, learnt from the FER+ votes of ten annotators per image (8
+classes, FER-2013's 7 plus ``contempt``; calibrated probabilities): chapter 9's headline model
+``fer2013_vgg_lite_v3`` with its last two blocks fine-tuned and a new head trained on the vote
+shares (``emostudy.book.votes``), selected on ``PublicTest``'s majority, scored once on
+``PrivateTest``.
+The FER-2013-label models (``fer2013_vgg_lite``, ``_v3``, ``_v4``; 7 classes) stay selectable by
+name. Each model's card (``weights/<name>.md``, also in the book) gives the data, protocol,
+metrics and known limitations; ``weights/<name>.json`` the numbers and the class list::
 
-    from emostudy.models.pretrained import load_emotion_model, predict_emotions
-    probabilities = predict_emotions(faces)  # (N, 7), columns FER_CLASSES
+    from emostudy.models.pretrained import load_emotion_model, model_classes, predict_emotions
+    probabilities = predict_emotions(faces)  # (N, len(model_classes())), columns model_classes()
 """
 
 from __future__ import annotations
@@ -29,9 +31,7 @@ from emostudy.errors import InvalidInputError, ModelNotFoundError
 from emostudy.models.inputs import LOW_INFORMATION_STD, low_information, softmax, to_model_input
 
 #: Name of the model that :func:`load_emotion_model` loads by default.
-DEFAULT_EMOTION_MODEL = "fer2013_vgg_lite_v3"
-#: Number of emotion classes every shipped model predicts (the columns of ``FER_CLASSES``).
-N_CLASSES = 7
+DEFAULT_EMOTION_MODEL = "ferplus_vgg_lite_v6"
 
 
 class LowInformationFaceWarning(UserWarning):
@@ -119,13 +119,15 @@ def predict_emotions(
     flip_tta: bool = True,
     batch_size: int = 512,
 ) -> np.ndarray:
-    """Class probabilities (N, 7) for 48x48 grayscale faces, columns in ``FER_CLASSES`` order.
+    """Class probabilities ``(N, K)`` for 48x48 grayscale faces: ``K`` and the column order are the
+    model's class list (:func:`model_classes`; 8 FER+ classes for the default, 7 FER-2013 ones for
+    the ``fer2013_*`` models, :func:`classes_for_outputs` for a model without a card).
 
     Parameters
     ----------
     faces
         uint8 faces, (N, 48, 48, 1), (N, 48, 48), or a single face (48, 48) or (48, 48, 1) (gray
-        levels 0..255, cropped and resized as in FER-2013). ``N = 0`` gives a ``(0, 7)`` array.
+        levels 0..255, cropped and resized as in FER-2013). ``N = 0`` gives a ``(0, K)`` array.
     model
         A Keras logits model; default :func:`load_emotion_model`.
     flip_tta
@@ -138,9 +140,8 @@ def predict_emotions(
     -----
     LowInformationFaceWarning
         When some faces are blank or nearly so (pixel standard deviation under 2 gray levels):
-        the model still returns confident-looking probabilities for them (a blank face comes out
-        "angry" at about 0.8), which mean nothing. :func:`emostudy.models.inputs.low_information`
-        flags them, to drop or mark them.
+        the model still returns confident-looking probabilities for them, which mean nothing.
+        :func:`emostudy.models.inputs.low_information` flags them, to drop or mark them.
     """
     from emostudy.models.inputs import predict_logits
 
@@ -151,7 +152,7 @@ def predict_emotions(
         )
     x = to_model_input(faces)
     if len(x) == 0:
-        n_classes = N_CLASSES if model is None else int(model.output_shape[-1])
+        n_classes = len(model_classes()) if model is None else int(model.output_shape[-1])
         return np.zeros((0, n_classes), dtype=np.float32)
     blank = low_information(faces)
     if blank.any():

@@ -15,6 +15,7 @@ _HOMES = {
     "plot_learning_curve": "emostudy.plots.curves",
     "plot_train_val": "emostudy.plots.curves",
     "plot_confusion": "emostudy.plots.classification",
+    "plot_reliability": "emostudy.plots.calibration",
     "row_normalise": "emostudy.plots.classification",
     "detection_grid": "emostudy.plots.detection",
     "draw_detections": "emostudy.plots.detection",
@@ -23,6 +24,9 @@ _HOMES = {
     "plot_fold_accuracies": "emostudy.plots.transfer",
     "plot_landmarks": "emostudy.plots.transfer",
     "plot_recall_table": "emostudy.plots.transfer",
+    "plot_entropy_by_class": "emostudy.plots.votes",
+    "plot_label_agreement": "emostudy.plots.votes",
+    "show_votes_gallery": "emostudy.plots.votes",
 }
 
 __all__ = sorted(_HOMES)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from emostudy._quiet import python_output_silenced
+from emostudy._quiet import import_tensorflow, native_stderr_silenced, python_output_silenced
 from emostudy.data.classes import FER_CLASSES
 from emostudy.errors import ModelNotFoundError
 from emostudy.imageio import as_bgr
@@ -29,7 +29,10 @@ class FerPipeline:
 
     def __init__(self) -> None:
         try:
-            with python_output_silenced("fer"):
+            # TensorFlow first, through the library's quiet import: the fer package imports it,
+            # and its native start-up lines (absl, cudart) would otherwise reach stderr.
+            import_tensorflow()
+            with python_output_silenced("fer"), native_stderr_silenced():
                 from fer.fer import FER
 
                 self._fer = FER()

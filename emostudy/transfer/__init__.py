@@ -12,11 +12,13 @@ from emostudy.transfer.crossval import (
     ensemble,
     methods_table,
     per_class_recall,
+    subject_interval,
 )
-from emostudy.transfer.domain import CKPLUS_TO_FER, shared_class_scores
+from emostudy.transfer.domain import CKPLUS_TO_FER, ckplus_mapping, shared_class_scores
 from emostudy.transfer.features import (
     FEATURE_LAYERS,
     face_descriptors,
+    feature_layers,
     identity_check,
     network_features,
 )
@@ -31,15 +33,18 @@ __all__ = [
     "FineTuned",
     "InnerSelected",
     "ScratchCNN",
+    "ckplus_mapping",
     "compare_folds",
     "cross_validate",
     "ensemble",
     "face_descriptors",
+    "feature_layers",
     "identity_check",
     "make_folds",
     "methods_table",
     "network_features",
     "per_class_recall",
     "shared_class_scores",
+    "subject_interval",
     "subjects_shared",
 ]

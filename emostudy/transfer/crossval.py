@@ -351,6 +351,68 @@ def compare_folds(a: CVResult, b: CVResult) -> dict[str, Any]:
     }
 
 
+def subject_interval(
+    result: CVResult,
+    groups: np.ndarray,
+    *,
+    n_boot: int = 2000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Pooled out-of-fold accuracy with a bootstrap interval that resamples *subjects*.
+
+    A person's images share a face, so their errors are not independent: the interval draws
+    subjects with replacement (all of a drawn subject's images together) and takes percentiles
+    of the pooled accuracy over ``n_boot`` draws.
+
+    Parameters
+    ----------
+    result
+        A method's record from :func:`cross_validate`.
+    groups
+        (N,) subject of each image, in the order of ``result.labels``.
+    n_boot
+        Bootstrap draws.
+    confidence
+        Coverage of the interval, in (0, 1).
+    seed
+        Seed of the draws.
+
+    Returns
+    -------
+    dict
+        ``accuracy`` (pooled, fraction), ``low`` and ``high`` (the interval), ``confidence``,
+        ``n_subjects`` and ``n_boot``.
+    """
+    groups = np.asarray(groups)
+    if groups.shape != result.labels.shape:
+        raise InvalidInputError(
+            f"groups must give one subject per image: shape {result.labels.shape}, "
+            f"got {groups.shape}."
+        )
+    if int(n_boot) < 1 or not 0.0 < float(confidence) < 1.0:
+        raise InvalidInputError(
+            f"n_boot must be >= 1 and confidence in (0, 1), got {n_boot} and {confidence}."
+        )
+    subjects, index = np.unique(groups, return_inverse=True)
+    correct = (result.predictions == result.labels).astype(float)
+    hits = np.bincount(index, weights=correct, minlength=len(subjects))
+    sizes = np.bincount(index, minlength=len(subjects)).astype(float)
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(subjects), size=(int(n_boot), len(subjects)))
+    accuracies = hits[draws].sum(axis=1) / sizes[draws].sum(axis=1)
+    tail = (1.0 - float(confidence)) / 2 * 100
+    low, high = np.percentile(accuracies, [tail, 100 - tail])
+    return {
+        "accuracy": float(correct.mean()),
+        "low": float(low),
+        "high": float(high),
+        "confidence": float(confidence),
+        "n_subjects": int(len(subjects)),
+        "n_boot": int(n_boot),
+    }
+
+
 def methods_table(results: Sequence[CVResult]) -> pd.DataFrame:
     """One row per method: mean and std of fold accuracy, pooled balanced accuracy and macro-F1,
     training seconds per fold and the mean accuracy on the training sides (NaN when not scored);

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from emostudy._validation import check_class_labels
+from emostudy.data.classes import CKPLUS_CLASSES
 from emostudy.errors import InvalidInputError
 from emostudy.evaluation.classification import classification_metrics
 
@@ -25,6 +26,35 @@ CKPLUS_TO_FER = {
     "sadness": "sad",
     "surprise": "surprise",
 }
+
+
+def ckplus_mapping(score_classes: Sequence[str]) -> dict[str, str]:
+    """CK+ class → the class of a model's output that means it, for every CK+ class it has.
+
+    The six classes of :data:`CKPLUS_TO_FER` map under their FER-2013 names; any other CK+
+    class (``contempt``) maps to a model class of the same name. A FER-2013-label model gets the
+    six shared classes; a FER+ model, whose vocabulary includes ``contempt``, gets all seven.
+
+    Parameters
+    ----------
+    score_classes
+        Class names of the model's outputs, in order (e.g.
+        :func:`emostudy.models.model_classes`).
+
+    Returns
+    -------
+    dict
+        ``{ckplus_class: model_class}`` in CK+'s class order, only for classes the model has.
+    """
+    score_classes = list(score_classes)
+    mapping = {}
+    for name in CKPLUS_CLASSES:
+        target = CKPLUS_TO_FER.get(name, name)
+        if target in score_classes:
+            mapping[name] = target
+    if not mapping:
+        raise InvalidInputError(f"No CK+ class maps onto {score_classes}.")
+    return mapping
 
 
 def shared_class_scores(

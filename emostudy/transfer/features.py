@@ -23,6 +23,31 @@ FEATURE_LAYERS = ("global_average_pooling2d", "max_pooling2d_3", "max_pooling2d_
 SAME_PERSON_DISTANCE = 0.6
 
 
+def feature_layers(model: Any, candidates: Sequence[str] = FEATURE_LAYERS) -> tuple[str, ...]:
+    """The layers of ``model`` to offer as features: ``candidates`` it has, else its penultimate.
+
+    Parameters
+    ----------
+    model
+        A Keras network whose last layer gives the class scores.
+    candidates
+        Layer names to look for, in order (default :data:`FEATURE_LAYERS`, the VGG-lite's).
+
+    Returns
+    -------
+    tuple of str
+        The candidates present in ``model`` (in the order given); when none is, the name of the
+        layer whose output feeds the last layer (the penultimate features).
+    """
+    known = [layer.name for layer in model.layers]
+    present = tuple(name for name in candidates if name in known)
+    if present:
+        return present
+    if len(known) < 2:
+        raise InvalidInputError(f"{model.name} has no layer before its output layer.")
+    return (known[-2],)
+
+
 def network_features(
     faces: np.ndarray,
     *,
