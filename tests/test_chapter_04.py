@@ -45,6 +45,8 @@ def test_cnn_and_mlp_learn_digits_and_faces(table):
         assert table["digits"][name]["test accuracy"] > 0.8  # chance: 0.1
     fer = table["fer2013"]
     assert fer["n_train"] > 0 and fer["n_publictest"] > 0
+    # every model sees the inputs of chapters 2-3: standardised with the Training statistics
+    assert abs(fer["train_input_mean"]) < 1e-3 and abs(fer["train_input_std"] - 1) < 1e-2
     for name in ("mlp", "tiny_cnn", "small_cnn"):
         model = fer["models"][name]
         assert model["PublicTest accuracy"] > 1 / 7  # above guessing among 7 classes
