@@ -64,3 +64,40 @@ def test_every_committed_notebook_has_parameters_and_full_outputs():
         assert any(c["outputs"] for c in code), f"{path.name}: committed without outputs"
         errors = [o for c in code for o in c["outputs"] if o["output_type"] == "error"]
         assert not errors, f"{path.name}: committed with an error output"
+
+
+FOLDED = {"hide-input", "hide-cell", "remove-input", "remove-cell"}
+
+
+def code_lines(notebook: dict) -> tuple[int, int]:
+    """(all, shown) non-blank lines of a notebook's code cells; shown counts the cells whose code
+    the rendered page shows unfolded (no hide-/remove- tag)."""
+    total = shown = 0
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        lines = sum(1 for line in "".join(cell["source"]).splitlines() if line.strip())
+        total += lines
+        if not FOLDED & set(cell["metadata"].get("tags", [])):
+            shown += lines
+    return total, shown
+
+
+def test_code_lines_count_only_unfolded_cells():
+    notebook = {
+        "cells": [
+            {"cell_type": "code", "metadata": {"tags": []}, "source": ["a = 1\n", "\n", "b = 2"]},
+            {"cell_type": "code", "metadata": {"tags": ["hide-input"]}, "source": ["plot()"]},
+            {"cell_type": "markdown", "metadata": {}, "source": ["text"]},
+        ]
+    }
+    assert code_lines(notebook) == (3, 2)
+
+
+def test_readers_scroll_past_under_half_of_the_notebooks_code():
+    """The book's promise (book/intro.md): set-up, drawing, table styling and records are folded,
+    so the code a reader scrolls past is under half of the notebooks' code."""
+    counts = [code_lines(json.loads(path.read_text())) for path in NOTEBOOKS]
+    total = sum(t for t, _ in counts)
+    shown = sum(s for _, s in counts)
+    assert shown < 0.5 * total, f"{shown:,} of {total:,} code lines are shown unfolded"
