@@ -37,14 +37,14 @@ DEFAULT_DETECTOR = "retinaface"
 #: lower are dropped unless ``min_score`` says otherwise. The tests check them against the book.
 OPERATING_THRESHOLDS: dict[str, float] = {
     "haar": 8.0,
-    "dlib_hog": -0.4162432513700609,
-    "dlib_mmod": 0.6715679168701172,
+    "dlib_hog": -0.41948288302289294,
+    "dlib_mmod": 0.585405707359314,
     "mtcnn": 0.8866304755210876,
-    "ssd": 0.1554628610610962,
+    "ssd": 0.15546295046806335,
     "yunet": 0.767753005027771,
     "blazeface_short": 0.5002100467681885,
-    "blazeface_full": 0.3150634467601776,
-    "retinaface": 0.8372465968132019,
+    "blazeface_full": 0.3150022327899933,
+    "retinaface": 0.8372461795806885,
 }
 
 #: Longest image side the detector sees by default (larger photos are shrunk for detection only;
