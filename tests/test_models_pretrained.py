@@ -121,12 +121,12 @@ CHAPTER_9_KEYS = {
 }
 
 
-@pytest.mark.parametrize("name", shipped_models())
+@pytest.mark.parametrize("name", [n for n in shipped_models() if n in CHAPTER_9_KEYS])
 def test_every_recorded_privatetest_number_matches_chapter_9s_own_run(name):
     # The card's numbers come from `headline package`; chapter 9 scores the same model on the
     # same images in its own full run. Every setting, ten-crop included, must agree exactly.
     table = Path(__file__).resolve().parents[1] / "book" / "results" / "fer2013.json"
-    if not table.is_file() or name not in CHAPTER_9_KEYS:
+    if not table.is_file():
         pytest.skip("needs the project checkout's chapter 9 table")
     generations = json.loads(table.read_text())["results"]["generations"]
     key = CHAPTER_9_KEYS[name]
