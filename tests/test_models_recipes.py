@@ -1,5 +1,7 @@
 """Chapter 9's training recipes and the headline model's card rendering."""
 
+from dataclasses import replace
+
 import pytest
 
 from emostudy.book import render_model_card
@@ -27,6 +29,14 @@ def test_with_epochs_changes_only_the_epochs():
     assert short.config.epochs == 2
     assert short.config.learning_rate == HEADLINE.config.learning_rate
     assert short.architecture == HEADLINE.architecture
+
+
+def test_with_precision_changes_only_the_precision():
+    native = HEADLINE.with_precision("float32")
+    assert HEADLINE.config.precision == "mixed_bfloat16"
+    assert native.config.precision == "float32"
+    assert replace(native.config, precision="mixed_bfloat16") == HEADLINE.config
+    assert native.architecture == HEADLINE.architecture
 
 
 def test_model_card_renders_every_class_and_the_interval():

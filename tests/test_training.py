@@ -13,7 +13,7 @@ from emostudy.data import make_synthetic_faces
 from emostudy.errors import InvalidInputError
 from emostudy.hardware import bfloat16_support, has_native_bfloat16
 from emostudy.models import ARCHITECTURES, build_model, predict_logits, to_model_input
-from emostudy.training import Augmentation, TrainConfig, make_dataset, train
+from emostudy.training import GENERATIONS, Augmentation, TrainConfig, make_dataset, train
 
 
 @pytest.fixture(scope="module")
@@ -165,6 +165,17 @@ def test_training_learns_is_seeded_and_writes_its_files(faces, tmp_path):
     accuracy = (predict_logits(first.model, x_val).argmax(1) == y_val).mean()
     assert accuracy == pytest.approx(first.best_score, abs=1e-6)
     assert first.seconds_per_epoch > 0 and first.n_params == build().count_params()
+
+
+def test_training_the_generations_in_a_row_prints_no_retracing_warning(faces, capfd, caplog):
+    """Each run builds a new model, so Keras retraces its train step by design (chapter 9
+    trains generations 1-3 in a row); TensorFlow's "triggered tf.function retracing" warning
+    must not reach the reader."""
+    for name in ["gen1_tiny", "gen2_vgg", "gen3_regularised"]:
+        recipe = GENERATIONS[name].with_epochs(1).with_precision("float32")
+        train(recipe.build, *faces, recipe.config, progress=False)
+    printed = capfd.readouterr()
+    assert "retracing" not in printed.out + printed.err + caplog.text
 
 
 def test_an_interrupted_run_resumes_from_its_backup(faces, tmp_path):

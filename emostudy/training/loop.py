@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from emostudy._quiet import import_keras
+from emostudy._quiet import import_keras, tensorflow_warnings_silenced
 from emostudy.errors import InvalidInputError
 from emostudy.models.logs import read_training_log
 from emostudy.training.config import TrainConfig, TrainResult
@@ -131,7 +131,11 @@ def train(
     folder = Path(out_dir) if out_dir is not None else None
     fit_callbacks = _callbacks(config, folder, precision, extra=callbacks, progress=progress)
     start = time.perf_counter()
-    with scalar_metric_reduction() if multiworker else contextlib.nullcontext():
+    # every call builds a new model, so Keras retraces its train step by design: no warning
+    with (
+        scalar_metric_reduction() if multiworker else contextlib.nullcontext(),
+        tensorflow_warnings_silenced(),
+    ):
         fit = model.fit(
             train_ds,
             validation_data=val_ds,

@@ -62,6 +62,15 @@ class Recipe:
         """The same recipe for ``epochs`` epochs (schedules stretch to the new length)."""
         return replace(self, config=replace(self.config, epochs=epochs))
 
+    def with_precision(self, precision: str) -> Recipe:
+        """The same recipe computing in ``precision`` (``"float32"`` or ``"mixed_bfloat16"``).
+
+        Pass :func:`emostudy.hardware.usable_precision` of the recipe's precision to train in
+        what this CPU runs natively, instead of :func:`emostudy.training.train`'s fallback
+        warning.
+        """
+        return replace(self, config=replace(self.config, precision=precision))
+
     def build(self):
         """An uncompiled Keras model of :attr:`architecture` (logits output), initialised from
         :attr:`init_from` when it is set (same layers and weight shapes)."""
