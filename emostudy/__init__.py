@@ -35,6 +35,7 @@ _LAZY = {
     "load_ckplus": "emostudy.data",
     "cpu_description": "emostudy.hardware",
     "native_precisions": "emostudy.hardware",
+    "usable_precision": "emostudy.hardware",
     "data_dir": "emostudy.settings",
     "box_iou": "emostudy.geometry",
     "nms": "emostudy.geometry",

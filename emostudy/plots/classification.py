@@ -9,13 +9,9 @@ import numpy as np
 
 from emostudy.errors import InvalidInputError
 from emostudy.plots._axes import axes_or_new
+from emostudy.plots._heatmap import annotated_heatmap, row_normalise
 
-
-def row_normalise(confusion: np.ndarray) -> np.ndarray:
-    """Each row divided by its sum (shares of each answer within a true class); 0 if empty."""
-    confusion = np.asarray(confusion, dtype=np.float64)
-    totals = confusion.sum(axis=1, keepdims=True)
-    return np.divide(confusion, totals, out=np.zeros_like(confusion), where=totals > 0)
+__all__ = ["plot_confusion", "row_normalise"]
 
 
 def plot_confusion(
@@ -32,8 +28,6 @@ def plot_confusion(
     ``normalize=True`` shows row-normalised shares (each row sums to 1: the recall of the class on
     the diagonal), otherwise counts.
     """
-    import seaborn as sns
-
     confusion = np.asarray(confusion)
     k = len(classes)
     if confusion.shape != (k, k):
@@ -41,20 +35,17 @@ def plot_confusion(
             f"confusion must be {k}x{k} for {k} class names, got shape {confusion.shape}."
         )
     ax = axes_or_new(ax, (5.2, 4.4))
-    values = row_normalise(confusion) if normalize else confusion
-    sns.heatmap(
-        values,
-        annot=True,
-        fmt=".2f" if normalize else "d",
-        cmap=cmap,
-        vmin=0,
-        vmax=1 if normalize else None,
-        square=True,
+    annotated_heatmap(
+        confusion,
+        normalize=normalize,
+        share_format=".2f",
         xticklabels=classes,
         yticklabels=classes,
-        cbar_kws={"label": "share of the true class" if normalize else "images"},
-        annot_kws={"fontsize": "small"},
+        count_label="images",
+        share_label="share of the true class",
+        cmap=cmap,
         ax=ax,
+        square=True,
     )
     ax.set(xlabel="predicted class", ylabel="true class")
     ax.tick_params(axis="x", labelrotation=45)

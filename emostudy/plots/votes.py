@@ -10,7 +10,7 @@ import pandas as pd
 
 from emostudy.errors import InvalidInputError
 from emostudy.plots._axes import axes_or_new
-from emostudy.plots.classification import row_normalise
+from emostudy.plots._heatmap import annotated_heatmap
 
 
 def plot_label_agreement(
@@ -40,24 +40,18 @@ def plot_label_agreement(
     matplotlib.axes.Axes
         The axis, annotated cell by cell (row shares in percent, or counts).
     """
-    import seaborn as sns
-
     if not isinstance(matrix, pd.DataFrame) or matrix.ndim != 2 or matrix.empty:
         raise InvalidInputError("The 'matrix' parameter must be a non-empty DataFrame of counts.")
     ax = axes_or_new(ax, (9.0, 4.4))
-    counts = matrix.to_numpy()
-    values = row_normalise(counts) if normalize else counts
-    sns.heatmap(
-        values,
-        annot=True,
-        fmt=".0%" if normalize else "d",
-        cmap=cmap,
-        vmin=0,
-        vmax=1 if normalize else None,
+    annotated_heatmap(
+        matrix.to_numpy(),
+        normalize=normalize,
+        share_format=".0%",
         xticklabels=[str(c).replace("_", " ") for c in matrix.columns],
         yticklabels=list(matrix.index),
-        cbar_kws={"label": "share of the row's images" if normalize else "images"},
-        annot_kws={"fontsize": "small"},
+        count_label="images",
+        share_label="share of the row's images",
+        cmap=cmap,
         ax=ax,
     )
     ax.set(xlabel=str(matrix.columns.name or "majority"), ylabel=str(matrix.index.name or "label"))
