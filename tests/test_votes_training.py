@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 
 from emostudy.book.votes import (
+    DEFAULT_CUT,
+    INPUT_CUT,
     HeadConfig,
     assemble_model,
     build_head,
@@ -16,6 +18,7 @@ from emostudy.book.votes import (
     crop_view,
     extract_features,
     flip_logits,
+    frozen_blocks,
     training_targets,
     training_views,
 )
@@ -50,19 +53,31 @@ def test_training_views_are_seeded_and_start_with_centre_and_mirror():
     np.testing.assert_array_equal(views.offsets, training_views(5, n_random=3, seed=1).offsets)
 
 
-def test_an_untrained_head_reproduces_the_base_model(base, faces):
+@pytest.mark.parametrize(
+    "cut, cut_shape, frozen",
+    [
+        (DEFAULT_CUT, (5, 5, 192), 3),
+        ("max_pooling2d_1", (11, 11, 96), 2),
+        (INPUT_CUT, (44, 44, 1), 0),
+    ],
+)
+def test_an_untrained_head_reproduces_the_base_model(base, faces, cut, cut_shape, frozen):
+    """Wherever the cut (after block 3, after block 2, or before any layer: a full fine-tune),
+    the frozen trunk and the untrained head compute the base model's logits."""
     from emostudy.models import predict_logits
 
     x = to_model_input(faces)
     reference = predict_logits(base, x, tta="flip")
-    head = build_head(base, 8)
-    full = assemble_model(base, head, name="check")
+    head = build_head(base, 8, cut=cut)
+    full = assemble_model(base, head, cut=cut, name="check")
     assert full.output_shape == (None, 8)
+    assert frozen_blocks(base, cut) == frozen
     np.testing.assert_allclose(predict_logits(full, x, tta="flip")[:, :7], reference, atol=1e-5)
-    features = extract_features(build_trunk(base), faces, centre_and_flip(), dtype="float32")
-    assert features.shape == (8, 2, 5, 5, 192)
+    trunk = build_trunk(base, cut=cut)
+    features = extract_features(trunk, faces, centre_and_flip(), dtype="float32")
+    assert features.shape == (8, 2, *cut_shape)
     np.testing.assert_allclose(flip_logits(head, features)[:, :7], reference, atol=1e-4)
-    hot = assemble_model(base, head, temperature=2.5, name="check_t")
+    hot = assemble_model(base, head, temperature=2.5, cut=cut, name="check_t")
     np.testing.assert_allclose(
         predict_logits(hot, x, tta="flip"), predict_logits(full, x, tta="flip") / 2.5, atol=1e-6
     )

@@ -33,6 +33,7 @@ package.
 from emostudy.book.votes.card import render_card
 from emostudy.book.votes.features import (
     DEFAULT_CUT,
+    INPUT_CUT,
     build_trunk,
     extract_features,
     stage_features,
@@ -63,6 +64,7 @@ __all__ = [
     "crop_view",
     "training_views",
     "DEFAULT_CUT",
+    "INPUT_CUT",
     "build_trunk",
     "extract_features",
     "stage_features",

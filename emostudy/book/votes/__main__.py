@@ -23,6 +23,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--work", required=True)
     parser.add_argument("--candidates", default="")
     parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument("--name", default="")
     parser.add_argument("--n-random", type=int, default=1)
     parser.add_argument("--cut", default=DEFAULT_CUT)
@@ -34,7 +35,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.stage == "features":
         stage_features(args.work, n_random=args.n_random, cut=args.cut)
     elif args.stage == "train":
-        stage_train(args.work, candidates=args.candidates.split(","), epochs=args.epochs)
+        stage_train(
+            args.work,
+            candidates=args.candidates.split(","),
+            epochs=args.epochs,
+            learning_rate=args.learning_rate,
+        )
     elif args.stage == "all":
         stage_train(args.work, candidates=args.candidates.split(","), epochs=args.epochs)
         chosen = stage_select(args.work, results_dir=args.results)["chosen_head"]

@@ -22,6 +22,11 @@ from emostudy.errors import InvalidInputError
 #: Name of the v3 layer whose output is cached: the input of the last conv block.
 DEFAULT_CUT = "max_pooling2d_2"
 
+#: The cut before the first conv layer: nothing is frozen, the cached "activations" are the
+#: face windows themselves (``(crop, crop, 1)`` pixels scaled as the model's input), and every
+#: conv block is fine-tuned.
+INPUT_CUT = "input"
+
 
 def _clone_layer(layer):
     """A new layer with the same config and weights (built on first call)."""
@@ -65,16 +70,26 @@ def conv_layers(model) -> list:
     return layers
 
 
+def n_frozen_layers(model, cut: str) -> int:
+    """How many of ``model``'s conv-trunk layers (:func:`conv_layers`) lie at or before ``cut``:
+    0 for :data:`INPUT_CUT`."""
+    if cut == INPUT_CUT:
+        return 0
+    names = [layer.name for layer in conv_layers(model)]
+    return names.index(model.layers[layer_index(model, cut)].name) + 1
+
+
 def build_trunk(model, *, cut: str = DEFAULT_CUT, crop: int = CROP):
     """The frozen part of ``model``: ``(N, crop, crop, 1)`` windows in [0, 1] → activation at
-    ``cut`` (for v3, ``(N, 5, 5, 192)``). Fresh layers with copied weights (``model`` is not
-    modified)."""
+    ``cut`` (for v3, ``(N, 5, 5, 192)``; the windows themselves for :data:`INPUT_CUT`). Fresh
+    layers with copied weights (``model`` is not modified)."""
     import keras
 
-    layers = conv_layers(model)
-    end = [layer.name for layer in layers].index(model.layers[layer_index(model, cut)].name)
+    layers = conv_layers(model)[: n_frozen_layers(model, cut)]
     inputs = keras.Input((crop, crop, 1), name="window")
-    outputs, _ = apply_copies(layers[: end + 1], inputs)
+    outputs, _ = apply_copies(layers, inputs)
+    if not layers:
+        outputs = keras.layers.Identity(name="pixels")(inputs)
     trunk = keras.Model(inputs, outputs, name="trunk")
     trunk.trainable = False
     return trunk

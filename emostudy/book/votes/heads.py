@@ -16,11 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from emostudy.book.votes.features import (
+    CROP,
     DEFAULT_CUT,
+    INPUT_CUT,
     apply_copies,
     conv_layers,
     feature_cut,
-    layer_index,
+    n_frozen_layers,
     stage_logger,
 )
 from emostudy.errors import InvalidInputError
@@ -38,10 +40,9 @@ def build_head(
     import keras
 
     layers = conv_layers(model)
-    names = [layer.name for layer in layers]
-    start = names.index(model.layers[layer_index(model, cut)].name) + 1
-    inputs = keras.Input(model.get_layer(cut).output.shape[1:], name="cut")
-    x, _ = apply_copies(layers[start:], inputs)
+    shape = (CROP, CROP, model.input_shape[-1]) if cut == INPUT_CUT else None
+    inputs = keras.Input(shape or model.get_layer(cut).output.shape[1:], name="cut")
+    x, _ = apply_copies(layers[n_frozen_layers(model, cut) :], inputs)
     x = keras.layers.GlobalAveragePooling2D(name="global_average_pooling2d")(x)
     x = keras.layers.Dropout(dropout, seed=seed, name="head_dropout")(x)
     dense = keras.layers.Dense(n_classes, name="logits")
@@ -72,9 +73,7 @@ def assemble_model(model, head, *, temperature: float = 1.0, cut: str = DEFAULT_
     inputs = keras.Input(model.input_shape[1:], name="face")
     crops = [layer for layer in model.layers if layer.__class__.__name__ == "RandomFaceCrop"]
     x, _ = apply_copies(crops, inputs)
-    layers = conv_layers(model)
-    end = [layer.name for layer in layers].index(model.layers[layer_index(model, cut)].name)
-    x, _ = apply_copies(layers[: end + 1], x)
+    x, _ = apply_copies(conv_layers(model)[: n_frozen_layers(model, cut)], x)
     head_layers = [
         layer
         for layer in head.layers
@@ -286,11 +285,13 @@ def stage_train(
     *,
     candidates: Sequence[str],
     epochs: int = 8,
+    learning_rate: float | None = None,
     base_model: str = "fer2013_vgg_lite_v3",
 ) -> None:
     """Train the named candidates (``shares7``, ``shares8``, ``majority7``, ``majority8``; a
     final ``w`` adds class weights, :meth:`HeadConfig.from_name`) on the cached features;
-    write their heads, logs, PublicTest flip logits and timings."""
+    write their heads, logs, PublicTest flip logits and timings. ``learning_rate``: the peak of
+    the cosine schedule (None: :class:`HeadConfig`'s; a full fine-tune may want less)."""
     from emostudy.models import load_emotion_model
 
     work = Path(work_dir)
@@ -304,7 +305,8 @@ def stage_train(
     seven = np.flatnonzero((select_votes.majority >= 0) & (select_votes.majority < 7))
     log(f"loaded: Training {train_features.shape}, PublicTest {select_features.shape}")
     for name in candidates:
-        config = HeadConfig.from_name(name, epochs=epochs)
+        options = {} if learning_rate is None else {"learning_rate": learning_rate}
+        config = HeadConfig.from_name(name, epochs=epochs, **options)
         keep, targets = training_targets(train_votes, config)
         features = np.ascontiguousarray(train_features[keep])
         start = time.perf_counter()

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from emostudy.book.votes.features import feature_cut
+from emostudy.book.votes.features import INPUT_CUT, feature_cut
 from emostudy.book.votes.heads import build_head, cached_votes, flip_logits
 
 
@@ -153,7 +153,10 @@ def candidate_row(name: str, logits: np.ndarray, votes, info: dict | None) -> di
 
 
 def frozen_blocks(model, cut: str) -> int:
-    """How many conv blocks of ``model`` end at or before ``cut`` (a max-pooling layer)."""
+    """How many conv blocks of ``model`` end at or before ``cut`` (a max-pooling layer, or
+    :data:`~emostudy.book.votes.features.INPUT_CUT`: none)."""
+    if cut == INPUT_CUT:
+        return 0
     names = [layer.name for layer in model.layers]
     index = names.index(cut)
     return sum(
@@ -166,7 +169,7 @@ def blocks_text(model, cut: str) -> tuple[str, str]:
     frozen = frozen_blocks(model, cut)
     total = sum(1 for layer in model.layers if layer.__class__.__name__ == "MaxPooling2D")
     trained = f"conv block {total}" if frozen == total - 1 else f"conv blocks {frozen + 1}-{total}"
-    return f"conv blocks 1-{frozen}", trained
+    return (f"conv blocks 1-{frozen}" if frozen else "no conv block"), trained
 
 
 def stage_select(

@@ -16,7 +16,7 @@ import numpy as np
 
 from emostudy.book.results import to_plain
 from emostudy.book.votes.card import render_card
-from emostudy.book.votes.features import feature_cut, feature_settings, stage_logger
+from emostudy.book.votes.features import INPUT_CUT, feature_cut, feature_settings, stage_logger
 from emostudy.book.votes.heads import HeadConfig, assemble_model, build_head
 from emostudy.book.votes.scoring import blocks_text, score_logits, temperature_targets
 
@@ -160,7 +160,11 @@ def stage_ship(
             "schedule": "cosine",
             "loss": "categorical cross-entropy (from logits) against the targets",
             "precision": "float32",
-            "frozen": f"{base_model} {frozen} (up to {cut}), batch norm at inference",
+            "frozen": (
+                f"{base_model} {frozen} (up to {cut}), batch norm at inference"
+                if cut != INPUT_CUT
+                else "nothing: every layer of the base model is fine-tuned"
+            ),
             "fine_tuned": f"{trained} (2 convs + batch norm each, initialised from the base) "
             "and a new Dense head (FER-2013 classes initialised from the base's head)",
             "augment": "cached activations of the centre 44-px window, its mirror and "
