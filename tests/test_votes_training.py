@@ -19,6 +19,7 @@ from emostudy.book.votes import (
     extract_features,
     flip_logits,
     frozen_blocks,
+    train_head,
     training_targets,
     training_views,
 )
@@ -131,3 +132,37 @@ def test_class_weighted_targets_weigh_rare_classes_up_and_average_to_one():
     assert HeadConfig.from_name("majority7") == HeadConfig(targets="majority", n_classes=7)
     with pytest.raises(InvalidInputError, match="shares8w"):
         HeadConfig.from_name("votes8")
+
+
+def test_an_interrupted_head_run_resumes_from_its_backup(base, faces, tmp_path):
+    import keras
+
+    class PowerCut(keras.callbacks.Callback):  # the cut comes as the third epoch starts
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 2:
+                raise RuntimeError("power cut")
+
+    seen = []
+
+    class Count(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            seen.append(epoch)
+
+    features = extract_features(build_trunk(base), faces, centre_and_flip(), dtype="float32")
+    targets = np.eye(8, dtype=np.float32)[np.arange(8)]
+    majority = np.arange(8) % 7
+    config = HeadConfig(epochs=4, batch_size=4, patience=10)
+    run = {"out_dir": tmp_path, "log": lambda message: None}
+    with pytest.raises(RuntimeError, match="power cut"):
+        train_head(
+            base, config, features, targets, features, majority, **run, callbacks=[PowerCut()]
+        )
+    assert (tmp_path / "shares8.backup").exists()
+    _, history = train_head(
+        base, config, features, targets, features, majority, **run, callbacks=[Count()]
+    )
+    assert seen == [2, 3]  # 0-based: the two epochs before the cut are not repeated
+    assert list(history["epoch"]) == [0, 1, 2, 3]
+    assert not (tmp_path / "shares8.backup").exists()
+    _, again = train_head(base, config, features, targets, features, majority, **run)
+    assert list(again["epoch"]) == [0, 1, 2, 3]  # no backup: a fresh run, a fresh log

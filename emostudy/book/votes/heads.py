@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -174,8 +175,14 @@ def train_head(
     out_dir: str | os.PathLike,
     cut: str = DEFAULT_CUT,
     log=print,
+    callbacks: Sequence = (),
 ):
-    """Fine-tune ``model``'s last block and a new head on cached features.
+    """Fine-tune ``model``'s layers after ``cut`` and a new head on cached features.
+
+    A run interrupted after an epoch resumes from its backup (``<out_dir>/<name>.backup``) when
+    started again with the same ``out_dir``: the weights, optimiser and epoch come back, the best
+    checkpoint is only replaced by a better epoch, and early stopping counts its patience again
+    from the resumed epoch. A run that finds no backup starts afresh.
 
     Parameters
     ----------
@@ -192,8 +199,10 @@ def train_head(
     Returns
     -------
     (keras.Model, pandas.DataFrame)
-        The head with the weights of its best epoch (early stopping with
-        ``restore_best_weights``; checkpoint ``<out_dir>/<name>.weights.h5``) and the epoch log.
+        The head with the weights of its best epoch (checkpoint ``<out_dir>/<name>.weights.h5``)
+        and the epoch log of the whole run (``<out_dir>/<name>.log.csv``).
+    callbacks
+        More Keras callbacks for the fit (e.g. one that stops the run).
     """
     import keras
     import pandas as pd
@@ -224,7 +233,17 @@ def train_head(
                 f"(flip) {accuracy:.4f}, {logs['seconds']:.0f} s"
             )
 
-    callbacks = [
+    backup, log_path = out / f"{config.name}.backup", out / f"{config.name}.log.csv"
+    resuming = backup.exists() and log_path.is_file()
+    if not resuming:
+        shutil.rmtree(backup, ignore_errors=True)
+        log_path.unlink(missing_ok=True)
+    best_so_far = (
+        float(pd.read_csv(log_path)["val_majority_accuracy"].max())
+        if resuming and log_path.stat().st_size
+        else None
+    )
+    fit_callbacks = [
         Select(),
         keras.callbacks.ModelCheckpoint(
             out / f"{config.name}.weights.h5",
@@ -232,18 +251,18 @@ def train_head(
             mode="max",
             save_best_only=True,
             save_weights_only=True,
+            initial_value_threshold=best_so_far,
         ),
         keras.callbacks.EarlyStopping(
-            monitor="val_majority_accuracy",
-            mode="max",
-            patience=config.patience,
-            restore_best_weights=True,
+            monitor="val_majority_accuracy", mode="max", patience=config.patience
         ),
-        keras.callbacks.CSVLogger(str(out / f"{config.name}.log.csv")),
+        keras.callbacks.CSVLogger(str(log_path), append=True),
+        keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=True),
+        *callbacks,
     ]
-    history = head.fit(data.data, epochs=config.epochs, callbacks=callbacks, verbose=0)
+    head.fit(data.data, epochs=config.epochs, callbacks=fit_callbacks, verbose=0)
     head.load_weights(out / f"{config.name}.weights.h5")
-    return head, pd.DataFrame(history.history)
+    return head, pd.read_csv(log_path)
 
 
 def cached_votes(work: Path, usage: str):
