@@ -24,6 +24,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--candidates", default="")
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--learning-rate", type=float, default=None)
+    parser.add_argument("--class-balance", type=float, default=None)
     parser.add_argument("--name", default="")
     parser.add_argument("--n-random", type=int, default=1)
     parser.add_argument("--cut", default=DEFAULT_CUT)
@@ -40,6 +41,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             candidates=args.candidates.split(","),
             epochs=args.epochs,
             learning_rate=args.learning_rate,
+            class_balance=args.class_balance,
         )
     elif args.stage == "all":
         stage_train(args.work, candidates=args.candidates.split(","), epochs=args.epochs)

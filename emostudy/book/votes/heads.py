@@ -11,7 +11,7 @@ import re
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -305,12 +305,15 @@ def stage_train(
     candidates: Sequence[str],
     epochs: int = 8,
     learning_rate: float | None = None,
+    class_balance: float | None = None,
     base_model: str = "fer2013_vgg_lite_v3",
 ) -> None:
     """Train the named candidates (``shares7``, ``shares8``, ``majority7``, ``majority8``; a
     final ``w`` adds class weights, :meth:`HeadConfig.from_name`) on the cached features;
     write their heads, logs, PublicTest flip logits and timings. ``learning_rate``: the peak of
-    the cosine schedule (None: :class:`HeadConfig`'s; a full fine-tune may want less)."""
+    the cosine schedule (None: :class:`HeadConfig`'s; a full fine-tune may want less).
+    ``class_balance``: the class-weight exponent of the ``w`` candidates (None:
+    :data:`CLASS_BALANCE`)."""
     from emostudy.models import load_emotion_model
 
     work = Path(work_dir)
@@ -326,6 +329,8 @@ def stage_train(
     for name in candidates:
         options = {} if learning_rate is None else {"learning_rate": learning_rate}
         config = HeadConfig.from_name(name, epochs=epochs, **options)
+        if class_balance is not None and config.class_balance:
+            config = replace(config, class_balance=class_balance)
         keep, targets = training_targets(train_votes, config)
         features = np.ascontiguousarray(train_features[keep])
         start = time.perf_counter()

@@ -212,7 +212,9 @@ def stage_select(
         settings.append(
             {
                 "work": index,
-                "frozen": f"{base_model} up to {cut} ({frozen})",
+                "frozen": f"{base_model} up to {cut} ({frozen})"
+                if frozen_blocks(model, cut)
+                else "nothing",
                 "fine_tuned": f"{trained} (2 convs + batch norm each, from the base model) and "
                 "a new Dense head",
                 "feature_extraction_seconds": features["seconds"],
@@ -232,8 +234,9 @@ def stage_select(
     chosen = max(trained_rows, key=lambda row: row["majority7_accuracy"])
     results = {
         "about": (
-            f"Candidates trained on the FER+ votes, fine-tuning only the last block(s) of "
-            f"{base_model} and a new head on cached activations of its frozen first blocks; "
+            f"Candidates trained on the FER+ votes from {base_model}: the conv blocks after a "
+            "cut (the last, the last two, or all of them) and a new head, fine-tuned on cached "
+            "activations of the frozen blocks before the cut (face windows if none is frozen); "
             "scored on PublicTest (flip-averaged, 2 passes). Accuracy over the 7 shared "
             "classes on the faces whose majority is one of them; FER-2013-label accuracy on all "
             "PublicTest faces; ECE with 15 bins against the majority; KL in nats from the vote "

@@ -167,7 +167,8 @@ def stage_ship(
             ),
             "fine_tuned": f"{trained} (2 convs + batch norm each, initialised from the base) "
             "and a new Dense head (FER-2013 classes initialised from the base's head)",
-            "augment": "cached activations of the centre 44-px window, its mirror and "
+            "augment": f"cached {'pixels' if cut == INPUT_CUT else 'activations'} of the "
+            "centre 44-px window, its mirror and "
             f"{feature_settings(work).get('n_random', '?')} random window(s) (offsets 0..4, "
             "mirrored with probability 1/2) per face; one random view per face and epoch; "
             f"dropout {config.dropout} before the head",
