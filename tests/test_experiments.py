@@ -13,6 +13,7 @@ from emostudy.training import (
     TrainConfig,
     Variant,
     accuracy_of,
+    changes_between_runs,
     describe_paired_tests,
     paired_tests,
     run_variants,
@@ -55,7 +56,8 @@ def test_table_has_one_tidy_row_per_variant(experiment, faces):
     table = result.table
     assert list(table.index) == ["plain", "half", "stops", "decay"]
     assert list(table.columns) == list(TABLE_COLUMNS[1:])
-    assert len(lines) == 4 and "plain" in lines[0]
+    assert len(lines) == 4 and lines[0].startswith("plain: ") and "best" in lines[0]
+    assert max(len(line) for line in lines) < 100  # a notebook printout fits the page
     assert table.loc["plain", "n_train"] == len(faces[0][0])
     assert table.loc["half", "n_train"] == 100
     np.testing.assert_allclose(table["gap"], table["train_accuracy"] - table["val_accuracy"])
@@ -212,3 +214,30 @@ def test_prefix_order_is_seeded_and_shuffles_within_classes():
     assert not np.array_equal(first_of_class_0, np.arange(20))
     with pytest.raises(InvalidInputError, match="1-D"):
         stratified_prefix_order(np.zeros((2, 2)))
+
+
+def test_changes_between_runs_pairs_variants_by_name():
+    current = pd.DataFrame(
+        {"val_accuracy": [0.60, 0.55, 0.50]}, index=pd.Index(["a", "b", "new"], name="variant")
+    )
+    saved = [  # a previous run's records, as a result table stores them
+        {"variant": "b", "val_accuracy": 0.57},
+        {"variant": "a", "val_accuracy": 0.61},
+        {"variant": "dropped", "val_accuracy": 0.40},
+    ]
+    moves = changes_between_runs(saved, current)
+    assert list(moves.index) == ["a", "b"]
+    np.testing.assert_allclose(moves["previous"], [0.61, 0.57])
+    np.testing.assert_allclose(moves["change"], [-0.01, -0.02])
+    same = changes_between_runs(current, current)
+    assert (same["change"] == 0).all() and len(same) == 3
+
+
+def test_changes_between_runs_names_what_is_missing():
+    current = pd.DataFrame({"val_accuracy": [0.6]}, index=pd.Index(["a"], name="variant"))
+    with pytest.raises(InvalidInputError, match="share no variant"):
+        changes_between_runs([{"variant": "z", "val_accuracy": 0.5}], current)
+    with pytest.raises(InvalidInputError, match="no column 'gap'"):
+        changes_between_runs(current, current, column="gap")
+    with pytest.raises(InvalidInputError, match="'variant' key"):
+        changes_between_runs([{"name": "a", "val_accuracy": 0.5}], current)

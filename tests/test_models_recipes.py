@@ -105,6 +105,7 @@ def test_training_time_estimate_scales_a_timed_epoch_to_the_run():
     text = describe_estimate(estimate)
     assert f"{HEADLINE_TRAIN_IMAGES:,} images" in text and "10 epochs" in text
     assert f"{estimate['minutes']:.0f} min" in text and estimate["bfloat16"] in text
+    assert max(len(line) for line in text.splitlines()) < 100  # fits a page's output block
 
 
 def test_the_estimate_on_a_cpu_without_bfloat16_times_float32_and_says_so(monkeypatch):
@@ -118,9 +119,9 @@ def test_the_estimate_on_a_cpu_without_bfloat16_times_float32_and_says_so(monkey
     estimate = estimate_training_time(config, n_images=128, repeats=1)
     assert estimate["precision"] == "float32"
     assert estimate["requested_precision"] == "mixed_bfloat16"
-    assert "would only emulate: training and this estimate use float32" in describe_estimate(
-        estimate
-    )
+    text = describe_estimate(estimate)
+    assert "would only emulate:\ntraining and this estimate use float32" in text
+    assert max(len(line) for line in text.splitlines()) < 100
 
 
 @pytest.mark.needs_data

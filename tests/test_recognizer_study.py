@@ -16,6 +16,7 @@ from emostudy.book import (
     recall_intervals,
     recorded_reliability,
     scores_by_label_set,
+    speed_comparison,
     to_label_space,
 )
 from emostudy.data import FER_CLASSES, FERPLUS_CLASSES, load_fer2013
@@ -165,3 +166,22 @@ def test_paired_by_label_set_counts_discordant_faces_per_label_set():
     # majority (faces 0,1,3,4): a right on 0,1; b right on 0,3,4 -> only a: 1; only b: 3, 4
     assert (table.loc["majority", "only a right"], table.loc["majority", "only b right"]) == (1, 2)
     assert 0 < table.loc["majority", "p_value"] <= 1 and table.loc["majority", "method"] == "exact"
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "words"),
+    [
+        (17.1, 30.3, "runs 1.8 times as fast as"),
+        (34.3, 30.3, "takes 1.1 times as long as"),
+        (30.0, 30.3, "takes about as long as"),
+        (10.0, 100.0, "runs 10.0 times as fast as"),
+    ],
+)
+def test_speed_comparison_reads_right_whichever_pipeline_is_faster(ours, theirs, words):
+    assert speed_comparison(ours, theirs) == words
+
+
+@pytest.mark.parametrize("times", [(0.0, 30.0), (30.0, -1.0), (float("nan"), 30.0)])
+def test_speed_comparison_refuses_times_that_are_not_positive(times):
+    with pytest.raises(InvalidInputError, match="positive milliseconds"):
+        speed_comparison(*times)

@@ -10,15 +10,19 @@ import pytest
 from emostudy.book.votes import (
     DEFAULT_CUT,
     INPUT_CUT,
+    REPLACE_BELOW_P,
     HeadConfig,
     assemble_model,
     build_head,
     build_trunk,
+    candidate_label,
     centre_and_flip,
+    choose_candidate,
     crop_view,
     extract_features,
     flip_logits,
     frozen_blocks,
+    incumbent_name,
     train_head,
     training_targets,
     training_views,
@@ -166,3 +170,80 @@ def test_an_interrupted_head_run_resumes_from_its_backup(base, faces, tmp_path):
     assert not (tmp_path / "shares8.backup").exists()
     _, again = train_head(base, config, features, targets, features, majority, **run)
     assert list(again["epoch"]) == [0, 1, 2, 3]  # no backup: a fresh run, a fresh log
+
+
+def _rows_and_predictions(n: int, best_right: int, shipped_right: int):
+    """Two candidates scored on ``n`` faces of class 0: the best gets the first ``best_right``
+    right, the shipped one the first ``shipped_right`` (so their disagreements are one-sided)."""
+    labels = np.zeros(n, dtype=int)
+    predictions = {
+        "best": np.where(np.arange(n) < best_right, 0, 1),
+        "shipped": np.where(np.arange(n) < shipped_right, 0, 1),
+    }
+    rows = [
+        {"candidate": "shipped", "majority7_accuracy": shipped_right / n},
+        {"candidate": "best", "majority7_accuracy": best_right / n},
+    ]
+    return rows, predictions, labels
+
+
+def test_a_challenger_within_noise_of_the_shipped_candidate_does_not_replace_it():
+    rows, predictions, labels = _rows_and_predictions(1000, 805, 800)
+    chosen, test = choose_candidate(rows, predictions, labels, incumbent="shipped")
+    assert chosen["candidate"] == "shipped"
+    assert (test["b"], test["c"]) == (5, 0)
+    assert test["p_value"] > REPLACE_BELOW_P
+    assert (test["best"], test["incumbent"]) == ("best", "shipped")
+
+
+def test_a_challenger_the_paired_test_separates_replaces_the_shipped_candidate():
+    rows, predictions, labels = _rows_and_predictions(1000, 850, 800)
+    chosen, test = choose_candidate(rows, predictions, labels, incumbent="shipped")
+    assert chosen["candidate"] == "best"
+    assert test["p_value"] < 1e-6
+
+
+@pytest.mark.parametrize("incumbent", [None, "not among the rows", "best"])
+def test_without_a_shipped_challenger_the_most_accurate_candidate_is_chosen(incumbent):
+    rows, predictions, labels = _rows_and_predictions(1000, 805, 800)
+    chosen, test = choose_candidate(rows, predictions, labels, incumbent=incumbent)
+    assert chosen["candidate"] == "best"
+    assert test is None
+
+
+def test_the_incumbent_is_the_row_whose_recipe_the_shipped_card_describes():
+    rows = [
+        {
+            "candidate": "shares8, block 4",
+            "targets": "shares",
+            "outputs": 8,
+            "class_balance": 0.0,
+            "fine_tuned": "conv block 4",
+        },
+        {
+            "candidate": "shares8w (a=0.25), blocks 3-4",
+            "targets": "shares",
+            "outputs": 8,
+            "class_balance": 0.25,
+            "fine_tuned": "conv blocks 3-4",
+        },
+        {
+            "candidate": "shares8, blocks 3-4",
+            "targets": "shares",
+            "outputs": 8,
+            "class_balance": 0.0,
+            "fine_tuned": "conv blocks 3-4",
+        },
+    ]
+    card = {
+        "recipe": {
+            "targets": "shares",
+            "n_classes": 8,
+            "fine_tuned": "conv blocks 3-4 (2 convs + batch norm each) and a head",
+        }
+    }
+    assert incumbent_name(rows, card) == "shares8, blocks 3-4"
+    assert incumbent_name(rows, {"recipe": {**card["recipe"], "n_classes": 7}}) is None
+    assert incumbent_name(rows, {"name": "fer2013_vgg_lite_v3"}) is None
+    assert candidate_label("shares8w", 0.25) == "shares8w (a=0.25)"
+    assert candidate_label("shares8", 0.0) == "shares8"

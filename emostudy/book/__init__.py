@@ -58,6 +58,7 @@ from emostudy.book.recognizer_study import (
     recorded_reliability,
     scores_by_label_set,
     slideshow_frames,
+    speed_comparison,
     to_label_space,
     write_video,
 )
@@ -150,6 +151,7 @@ __all__ = [
     "tables_recording_cpu",
     "to_plain",
     "slideshow_frames",
+    "speed_comparison",
     "train_headline",
     "write_video",
 ]

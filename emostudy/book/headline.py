@@ -382,20 +382,21 @@ Per class, PrivateTest with flip test-time augmentation:
 
 
 def describe_estimate(estimate: dict) -> str:
-    """One paragraph on an :func:`estimate_training_time` result, for the command line."""
+    """A few short lines (each under 100 characters) on an :func:`estimate_training_time`
+    result, for the command line and a chapter's output."""
     requested = estimate.get("requested_precision", estimate["precision"])
     fallback = ""
     if requested != estimate["precision"]:
         fallback = (
-            f"\nThe recipe asks for {requested}, which this CPU would only emulate: training and "
-            f"this estimate use {estimate['precision']}."
+            f"\nThe recipe asks for {requested}, which this CPU would only emulate:\n"
+            f"training and this estimate use {estimate['precision']}."
         )
     return (
         f"bfloat16 on this CPU: {estimate['bfloat16']}.\n"
         f"One training epoch of {HEADLINE_TRAIN_IMAGES:,} images ({estimate['precision']}): "
-        f"about {estimate['seconds_per_epoch']:.0f} s, so {estimate['epochs']} epochs take about "
-        f"{estimate['minutes']:.0f} min, plus a few seconds per epoch for augmentation and "
-        "validation." + fallback
+        f"about {estimate['seconds_per_epoch']:.0f} s.\n"
+        f"{estimate['epochs']} epochs take about {estimate['minutes']:.0f} min, plus a few "
+        "seconds per epoch for augmentation and validation." + fallback
     )
 
 

@@ -418,6 +418,33 @@ def recorded_reliability(evaluation: dict) -> Any:
     return table
 
 
+def speed_comparison(ours_ms: float, theirs_ms: float) -> str:
+    """How one pipeline's time compares with another's, as words that read right either way.
+
+    Parameters
+    ----------
+    ours_ms, theirs_ms
+        Median times of the same work, in milliseconds (positive).
+
+    Returns
+    -------
+    str
+        ``"runs 1.8 times as fast as"`` when ours is faster, ``"takes 1.1 times as long as"``
+        when it is slower (both to one decimal), ``"takes about as long as"`` when the ratio
+        rounds to 1.0; the caller adds the other pipeline's name.
+    """
+    if not (ours_ms > 0 and theirs_ms > 0):
+        raise InvalidInputError(
+            f"Times must be positive milliseconds, got {ours_ms!r} and {theirs_ms!r}."
+        )
+    ratio = theirs_ms / ours_ms
+    if round(ratio, 1) == 1.0:
+        return "takes about as long as"
+    if ratio > 1:
+        return f"runs {ratio:.1f} times as fast as"
+    return f"takes {1 / ratio:.1f} times as long as"
+
+
 def bin_at(bins: Any, confidence: float) -> dict[str, float]:
     """The reliability bin whose range ``(lower, upper]`` holds ``confidence``, as a dict."""
     confidence = float(confidence)

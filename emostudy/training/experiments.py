@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -236,10 +236,10 @@ def run_variants(
         )
         runs[name], predictions[name] = run, predicted
         if log is not None:
-            log(
-                f"{name:>22}: n={n:>6}  epochs {len(run.history):>3} (best {run.best_epoch:>3})  "
-                f"train {train_accuracy:.3f}  val {val_accuracy:.3f}  "
-                f"{run.seconds_per_epoch:.2f} s/epoch  ({time.perf_counter() - start:.0f} s)"
+            log(  # one line that fits a page (under 100 characters for names up to 20)
+                f"{name}: n={n:,}, {len(run.history)} epochs (best {run.best_epoch}), "
+                f"train {train_accuracy:.3f}, val {val_accuracy:.3f}, "
+                f"{run.seconds_per_epoch:.0f} s/epoch, {time.perf_counter() - start:.0f} s"
             )
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS)).set_index("variant")
     return Experiment(table=table, runs=runs, val_predictions=predictions)
@@ -309,3 +309,58 @@ def describe_paired_tests(tests: pd.DataFrame, *, confidence: float = 0.95) -> s
             effect = "worse" if change < 0 else "better"
             parts.append(f"{name}: {effect} ({change:+.1%}, p = {p_value:.2g})")
     return "; ".join(parts)
+
+
+def changes_between_runs(
+    previous: pd.DataFrame | Sequence[Mapping[str, Any]],
+    current: pd.DataFrame,
+    *,
+    column: str = "val_accuracy",
+) -> pd.DataFrame:
+    """One figure of each variant in two runs of the same experiment, side by side.
+
+    Used to state how far a chapter's numbers move when it is re-run: compare this run's
+    :attr:`Experiment.table` with the table a previous run published.
+
+    Parameters
+    ----------
+    previous
+        The earlier run's table: an :attr:`Experiment.table` (indexed by variant), or its records
+        as saved in a result table (dicts with a ``"variant"`` key).
+    current
+        This run's :attr:`Experiment.table`.
+    column
+        The figure to compare (a column of both tables, e.g. ``"val_accuracy"``, a fraction).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the variants in both runs (in ``current``'s order), with columns
+        ``previous``, ``current`` and ``change`` (current - previous).
+    """
+    if not isinstance(previous, pd.DataFrame):
+        previous = pd.DataFrame(list(previous))
+        if "variant" not in previous.columns:
+            raise InvalidInputError(
+                "previous must be an Experiment.table or records with a 'variant' key."
+            )
+        previous = previous.set_index("variant")
+    for name, table in (("previous", previous), ("current", current)):
+        if column not in table.columns:
+            raise InvalidInputError(
+                f"the {name} table has no column {column!r}; it has {list(table.columns)}."
+            )
+    shared = [name for name in current.index if name in previous.index]
+    if not shared:
+        raise InvalidInputError(
+            f"the two runs share no variant: previous {list(previous.index)}, "
+            f"current {list(current.index)}."
+        )
+    both = pd.DataFrame(
+        {
+            "previous": previous.loc[shared, column].astype(float),
+            "current": current.loc[shared, column].astype(float),
+        }
+    )
+    both["change"] = both["current"] - both["previous"]
+    return both

@@ -14,7 +14,8 @@ instead:
    classification head with 7 or 8 outputs are trained on the cached activations
    (:func:`train_head`), against the vote shares (soft cross-entropy, the FER+ paper's best
    scheme) or the majority label, with early stopping on PublicTest's majority accuracy
-   (flip-averaged) and checkpoints;
+   (flip-averaged) and checkpoints; the ``select`` stage ships the most accurate candidate
+   unless the shipped one cannot be told apart from it (:func:`choose_candidate`);
 3. :func:`assemble_model` joins trunk and trained block into one network that takes whole 48x48
    faces (``to_model_input`` scaling), optionally with a temperature baked into the last layer.
 
@@ -49,8 +50,12 @@ from emostudy.book.votes.heads import (
 )
 from emostudy.book.votes.scoring import (
     CANDIDATES,
+    REPLACE_BELOW_P,
+    candidate_label,
     candidate_row,
+    choose_candidate,
     frozen_blocks,
+    incumbent_name,
     score_logits,
     stage_select,
 )
@@ -76,8 +81,12 @@ __all__ = [
     "train_head",
     "training_targets",
     "CANDIDATES",
+    "REPLACE_BELOW_P",
+    "candidate_label",
     "candidate_row",
+    "choose_candidate",
     "frozen_blocks",
+    "incumbent_name",
     "score_logits",
     "stage_select",
     "stage_ship",

@@ -12,6 +12,13 @@ from emostudy.book.votes.scoring import stage_select
 from emostudy.book.votes.ship import stage_ship
 
 
+def _shipped_card() -> dict:
+    """The card of the package's default model: the incumbent a challenger must beat."""
+    from emostudy.models.pretrained import DEFAULT_EMOTION_MODEL, model_card
+
+    return model_card(DEFAULT_EMOTION_MODEL)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """``python -m emostudy.book.votes features|train|... --work DIR``."""
     import argparse
@@ -45,7 +52,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     elif args.stage == "all":
         stage_train(args.work, candidates=args.candidates.split(","), epochs=args.epochs)
-        chosen = stage_select(args.work, results_dir=args.results)["chosen_head"]
+        chosen = stage_select(args.work, results_dir=args.results, shipped_card=_shipped_card())[
+            "chosen_head"
+        ]
         stage_ship(
             args.work,
             name=chosen,
@@ -56,7 +65,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     elif args.stage == "select":
         also = [part for part in args.also.split(",") if part]
-        print(stage_select(args.work, results_dir=args.results, also=also)["chosen"])
+        selection = stage_select(
+            args.work, results_dir=args.results, also=also, shipped_card=_shipped_card()
+        )
+        print(selection["chosen"], selection["challenge"] or "")
     elif args.stage == "ship" and args.dry_run_dir:
         dry = Path(args.dry_run_dir)
         stage_ship(

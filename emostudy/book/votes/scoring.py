@@ -99,7 +99,7 @@ def score_logits(logits: np.ndarray, votes, *, n_boot: int = 1000, seed: int = 0
 
 #: Candidate names: targets (``shares``: soft cross-entropy against the vote distribution;
 #: ``majority``: one-hot majority label) and number of outputs.
-CANDIDATES = ("shares7", "shares8", "majority7", "majority8")
+CANDIDATES = ("shares7", "shares8", "shares8w", "majority7", "majority8")
 
 
 def temperature_targets(votes, k: int):
@@ -142,6 +142,7 @@ def candidate_row(name: str, logits: np.ndarray, votes, info: dict | None) -> di
         row.update(
             {
                 "targets": info["config"]["targets"],
+                "class_balance": info["config"].get("class_balance", 0.0),
                 "n_train": info["n_train"],
                 "epochs_run": info["epochs_run"],
                 "best_epoch": info["best_epoch"],
@@ -150,6 +151,85 @@ def candidate_row(name: str, logits: np.ndarray, votes, info: dict | None) -> di
             }
         )
     return row
+
+
+def candidate_label(name: str, class_balance: float) -> str:
+    """A candidate's name in the table; a weighted one names its class-weight exponent
+    (``shares8w`` trained with 0.25 reads ``shares8w (a=0.25)``)."""
+    return f"{name} (a={class_balance:g})" if class_balance else name
+
+
+#: A challenger replaces the shipped candidate only when a paired test on PublicTest says it is
+#: better (McNemar's p below this) as well as ahead.
+REPLACE_BELOW_P = 0.05
+
+
+def majority7_predictions(logits: np.ndarray, votes) -> tuple[np.ndarray, np.ndarray]:
+    """The FER+ majority labels (7 shared classes) and a candidate's predictions over those 7
+    outputs, on the faces :func:`score_logits`' ``majority7`` scores."""
+    keep = np.flatnonzero((votes.majority >= 0) & (votes.majority < 7))
+    return votes.majority[keep], np.asarray(logits)[keep, :7].argmax(axis=1)
+
+
+def choose_candidate(
+    rows: Sequence[dict[str, Any]],
+    predictions: dict[str, np.ndarray],
+    labels: np.ndarray,
+    *,
+    incumbent: str | None,
+    replace_below_p: float = REPLACE_BELOW_P,
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The candidate to ship: the highest ``majority7_accuracy``, unless the shipped one (the
+    row whose ``candidate`` is ``incumbent``) cannot be told apart from it.
+
+    Parameters
+    ----------
+    rows
+        Candidate rows (``candidate``, ``majority7_accuracy``).
+    predictions
+        Each candidate's predicted classes on the same faces, shape ``(N,)``, keyed by name.
+    labels
+        The true classes of those faces, shape ``(N,)``.
+    incumbent
+        The shipped candidate's name; None (or a name not among the rows): nothing is shipped
+        yet, and the most accurate candidate is chosen.
+    replace_below_p
+        The best candidate replaces the incumbent only if McNemar's test on these faces gives
+        a p-value below this.
+
+    Returns
+    -------
+    tuple
+        The chosen row and the paired test of the best against the incumbent
+        (:func:`emostudy.evaluation.mcnemar` plus ``best`` and ``incumbent``; None when there is
+        no incumbent or it is the best).
+    """
+    from emostudy.evaluation import mcnemar
+
+    best = max(rows, key=lambda row: row["majority7_accuracy"])
+    shipped = next((row for row in rows if row["candidate"] == incumbent), None)
+    if shipped is None or shipped is best:
+        return best, None
+    test = mcnemar(labels, predictions[best["candidate"]], predictions[incumbent])
+    test = {**test, "best": best["candidate"], "incumbent": incumbent}
+    return (best if test["p_value"] < replace_below_p else shipped), test
+
+
+def incumbent_name(rows: Sequence[dict[str, Any]], card: dict[str, Any] | None) -> str | None:
+    """The candidate row a shipped model card describes (same targets, classes, class weights
+    and fine-tuned blocks), or None."""
+    if not card or "recipe" not in card:
+        return None
+    recipe = card["recipe"]
+    for row in rows:
+        if (
+            row.get("targets") == recipe.get("targets")
+            and row.get("outputs") == recipe.get("n_classes")
+            and row.get("class_balance", 0.0) == recipe.get("class_balance", 0.0)
+            and str(recipe.get("fine_tuned", "")).startswith(f"{row.get('fine_tuned')} (")
+        ):
+            return row["candidate"]
+    return None
 
 
 def frozen_blocks(model, cut: str) -> int:
@@ -179,9 +259,14 @@ def stage_select(
     base_model: str = "fer2013_vgg_lite_v3",
     candidates: Sequence[str] = CANDIDATES,
     also: Sequence[str | os.PathLike] = (),
+    shipped_card: dict[str, Any] | None = None,
+    replace_below_p: float = REPLACE_BELOW_P,
 ) -> dict[str, Any]:
-    """The PublicTest candidate table (``<results_dir>/ferplus_training.json``) and the choice:
-    the highest flip-averaged PublicTest majority accuracy over the 7 shared classes.
+    """The PublicTest candidate table (``<results_dir>/ferplus_training.json``) and the choice
+    (:func:`choose_candidate`): the highest flip-averaged PublicTest majority accuracy over the
+    7 shared classes, unless the shipped candidate (the one ``shipped_card``, a model card,
+    describes; :func:`incumbent_name`) cannot be told apart from it (McNemar p at least
+    ``replace_below_p``).
 
     ``also``: more work folders whose features were cut elsewhere (fewer or more frozen blocks);
     their heads join the table, each row naming the blocks it fine-tuned (``fine_tuned``) and
@@ -205,6 +290,8 @@ def stage_select(
     del first
     rows[0]["targets"] = "FER-2013 labels (shipped, unchanged)"
     settings = []
+    predictions: dict[str, np.ndarray] = {}
+    labels = np.empty(0, dtype=int)
     for index, work in enumerate(works):
         cut = feature_cut(work)
         frozen, trained = blocks_text(model, cut)
@@ -226,12 +313,18 @@ def stage_select(
             path = work / "heads" / f"{name}_publictest_logits.npy"
             if path.is_file():
                 info = json.loads((work / "heads" / f"{name}.json").read_text())
-                row = candidate_row(name, np.load(path), votes, info)
-                row["candidate"] = f"{name}, {trained}" if len(works) > 1 else name
+                logits = np.load(path)
+                row = candidate_row(name, logits, votes, info)
+                label = candidate_label(name, row["class_balance"])
+                row["candidate"] = f"{label}, {trained}" if len(works) > 1 else label
                 row["head"], row["work"], row["fine_tuned"] = name, index, trained
+                labels, predictions[row["candidate"]] = majority7_predictions(logits, votes)
                 rows.append(row)
     trained_rows = [row for row in rows if "head" in row]
-    chosen = max(trained_rows, key=lambda row: row["majority7_accuracy"])
+    incumbent = incumbent_name(trained_rows, shipped_card)
+    chosen, challenge = choose_candidate(
+        trained_rows, predictions, labels, incumbent=incumbent, replace_below_p=replace_below_p
+    )
     results = {
         "about": (
             f"Candidates trained on the FER+ votes from {base_model}: the conv blocks after a "
@@ -243,7 +336,14 @@ def stage_select(
             "shares (eps 1e-7). The temperature is fitted on PublicTest's majority (so the "
             "scores at that temperature are in-sample)."
         ),
-        "selection": "highest PublicTest majority accuracy (7 shared classes)",
+        "selection": (
+            "highest PublicTest majority accuracy (7 shared classes); a shipped candidate is "
+            "kept unless the best beats it in McNemar's paired test on the same faces "
+            f"(p < {replace_below_p:g})"
+        ),
+        "replace_below_p": replace_below_p,
+        "incumbent": incumbent,
+        "challenge": challenge,
         "chosen": chosen["candidate"],
         "chosen_head": chosen["head"],
         "chosen_work": chosen["work"],
