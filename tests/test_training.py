@@ -13,7 +13,14 @@ from emostudy.data import make_synthetic_faces
 from emostudy.errors import InvalidInputError
 from emostudy.hardware import bfloat16_support, has_native_bfloat16
 from emostudy.models import ARCHITECTURES, build_model, predict_logits, to_model_input
-from emostudy.training import GENERATIONS, Augmentation, TrainConfig, make_dataset, train
+from emostudy.training import (
+    GENERATIONS,
+    Augmentation,
+    TrainConfig,
+    make_dataset,
+    sitting_seed,
+    train,
+)
 
 
 @pytest.fixture(scope="module")
@@ -199,6 +206,62 @@ def test_an_interrupted_run_resumes_from_its_backup(faces, tmp_path):
     result = train(build, *faces, config, out_dir=tmp_path, progress=False, callbacks=[Count()])
     assert Count.epochs == [2, 3]  # 0-based: two epochs were saved before the cut
     assert list(result.history.index) == [1, 2, 3, 4]
+
+
+def test_sitting_seeds_keep_the_first_sitting_and_differ_after():
+    assert sitting_seed(2013, 0) == 2013  # an uninterrupted run draws as it always did
+    seeds = [sitting_seed(2013, done) for done in range(1, 30)]
+    assert len(set(seeds)) == len(seeds) and 2013 not in seeds
+    assert all(0 <= seed < 2**31 for seed in seeds)
+    assert seeds == [sitting_seed(2013, done) for done in range(1, 30)]  # reproducible
+    assert sitting_seed(7, 5) != sitting_seed(2013, 5)
+
+
+def test_a_resumed_sitting_does_not_replay_the_first_epoch(faces, tmp_path):
+    """Keras' backup restores weights and optimizer, not the pipeline's random state: a resumed
+    sitting seeded like the first would see the first epoch's order (and augmentations) again."""
+    import keras
+
+    class FirstImage(keras.layers.Layer):  # keeps the sum of the first image of the last batch
+        def build(self, shape):
+            self.seen = self.add_weight(shape=(), initializer="zeros", trainable=False)
+
+        def call(self, x, training=False):
+            if training:
+                self.seen.assign(keras.ops.sum(x[0]))
+            return x
+
+    class FirstBatches(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.sums = {}
+
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 0:
+                self.sums[len(self.sums)] = float(self.model.layers[0].seen.numpy())
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+            if getattr(self, "cut_at", None) == epoch:
+                raise RuntimeError("power cut")
+
+    def build():
+        return keras.Sequential(
+            [keras.Input((48, 48, 1)), FirstImage(), build_model("mlp", hidden=(16,))]
+        )
+
+    config = TrainConfig(epochs=3, batch_size=32, seed=0)
+    whole = FirstBatches()
+    train(build, *faces, config, progress=False, callbacks=[whole])
+    first, second = FirstBatches(), FirstBatches()
+    first.cut_at = 1
+    with pytest.raises(RuntimeError, match="power cut"):
+        train(build, *faces, config, out_dir=tmp_path, progress=False, callbacks=[first])
+    train(build, *faces, config, out_dir=tmp_path, progress=False, callbacks=[second])
+    assert first.sums[0] == whole.sums[0]  # a first sitting draws like an uninterrupted run
+    assert len(set(whole.sums.values())) == 3  # each epoch has its own order
+    assert len(second.sums) == 2  # the resumed sitting trained epochs 2 and 3
+    assert second.sums[0] != whole.sums[0]  # ...not epoch 1's order again
 
 
 def test_class_weighting_and_cosine_schedule_run(faces):

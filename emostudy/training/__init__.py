@@ -38,7 +38,7 @@ from emostudy.training.experiments import (
     run_variants,
     stratified_prefix_order,
 )
-from emostudy.training.loop import set_seed, train
+from emostudy.training.loop import set_seed, sitting_seed, train
 from emostudy.training.pipeline import make_augmenter, make_dataset
 from emostudy.training.precision import as_float32, precision_policy
 from emostudy.training.recipes import GENERATIONS, HEADLINE, HEADLINE_V3, HEADLINE_V4, Recipe
@@ -76,6 +76,7 @@ __all__ = [
     "run_variants",
     "SCHEDULES",
     "set_seed",
+    "sitting_seed",
     "stratified_prefix_order",
     "tf_config_task",
     "time_training_epoch",

@@ -94,7 +94,8 @@ def train(
         CPU that would only emulate bfloat16 (:func:`emostudy.hardware.has_native_bfloat16`).
     out_dir
         Folder for ``best.keras``, ``log.csv``, ``config.json`` and the resume backup. A run
-        started again with the same ``out_dir`` continues from its last finished epoch; a run
+        started again with the same ``out_dir`` continues from its last finished epoch (with
+        random draws of its own, so that it does not replay the first epoch); a run
         that already finished with the same config is not repeated: its best model and log are
         loaded instead.
     strategy
@@ -121,14 +122,17 @@ def train(
         return finished
     precision = _native_precision(config)
     _check_data(train_data=train_data, val_data=val_data)
-    set_seed(config.seed)
+    folder = Path(out_dir) if out_dir is not None else None
+    seed = _sitting_seed(folder, config)
+    set_seed(seed)
     steps = int(np.ceil(len(train_data[0]) / config.batch_size))
     model = _compiled_model(build, config, precision=precision, strategy=strategy, steps=steps)
     multiworker = strategy is not None and is_multiworker(strategy)
     if multiworker:
         build_from_local_batch(model)
-    train_ds, val_ds = _datasets(config, train_data, val_data, model, teacher_probabilities)
-    folder = Path(out_dir) if out_dir is not None else None
+    train_ds, val_ds = _datasets(
+        config, train_data, val_data, model, teacher_probabilities, seed=seed
+    )
     fit_callbacks = _callbacks(config, folder, precision, extra=callbacks, progress=progress)
     start = time.perf_counter()
     # every call builds a new model, so Keras retraces its train step by design: no warning
@@ -197,7 +201,42 @@ def _compiled_model(build, config: TrainConfig, *, precision: str, strategy, ste
     return model
 
 
-def _datasets(config: TrainConfig, train_data, val_data, model, teacher_probabilities):
+def sitting_seed(seed: int, epochs_done: int) -> int:
+    """The seed of one sitting of a training run: its shuffling, augmentation and dropout masks.
+
+    A run's first sitting (``epochs_done == 0``) uses ``seed``. A sitting that resumes an
+    interrupted run after ``epochs_done`` epochs uses a seed drawn from ``(seed, epochs_done)``.
+    Keras' backup restores the weights and the optimizer, not the random state of the data
+    pipeline or of the layers, so with ``seed`` again a resumed sitting would replay the first
+    epoch exactly (same order, same augmented images, same dropout masks), and a run resumed at
+    several epochs would see that one epoch again and again.
+
+    Parameters
+    ----------
+    seed
+        The run's seed.
+    epochs_done
+        Epochs the run finished before this sitting.
+
+    Returns
+    -------
+    int
+        A seed in ``[0, 2**31)``.
+    """
+    if epochs_done == 0:
+        return seed
+    return int(np.random.SeedSequence([seed, epochs_done]).generate_state(1)[0] % 2**31)
+
+
+def _sitting_seed(folder: Path | None, config: TrainConfig) -> int:
+    """:func:`sitting_seed` of a run in ``folder`` (an interrupted run of this very config)."""
+    log = folder / "log.csv" if folder is not None else None
+    if log is None or not (folder / "backup").exists() or not _same_config(folder, config):
+        return config.seed
+    return sitting_seed(config.seed, len(read_training_log(log)) if log.is_file() else 0)
+
+
+def _datasets(config: TrainConfig, train_data, val_data, model, teacher_probabilities, *, seed):
     """The shuffled, augmented training dataset and the validation dataset (one-hot targets)."""
     (x_train, y_train), (x_val, y_val) = train_data, val_data
     n_classes = int(model.output_shape[-1])
@@ -217,7 +256,7 @@ def _datasets(config: TrainConfig, train_data, val_data, model, teacher_probabil
         batch_size=config.batch_size,
         shuffle=True,
         augment=config.augment,
-        seed=config.seed,
+        seed=seed,
         sample_weight=weights,
     )
     return train_ds, make_dataset(x_val, onehot_val, batch_size=512)

@@ -180,7 +180,8 @@ def train_head(
     """Fine-tune ``model``'s layers after ``cut`` and a new head on cached features.
 
     A run interrupted after an epoch resumes from its backup (``<out_dir>/<name>.backup``) when
-    started again with the same ``out_dir``: the weights, optimiser and epoch come back, the best
+    started again with the same ``out_dir``: the weights, optimiser and epoch come back (the
+    batches and dropout draw from :func:`emostudy.training.sitting_seed`), the best
     checkpoint is only replaced by a better epoch, and early stopping counts its patience again
     from the resumed epoch. A run that finds no backup starts afresh.
 
@@ -207,11 +208,17 @@ def train_head(
     import keras
     import pandas as pd
 
-    keras.utils.set_random_seed(config.seed)
+    from emostudy.training import sitting_seed
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    head = build_head(model, config.n_classes, cut=cut, dropout=config.dropout, seed=config.seed)
-    data = _Batches(train_features, train_targets, batch_size=config.batch_size, seed=config.seed)
+    backup, log_path = out / f"{config.name}.backup", out / f"{config.name}.log.csv"
+    resuming = backup.exists() and log_path.is_file()
+    done = len(pd.read_csv(log_path)) if resuming and log_path.stat().st_size else 0
+    seed = sitting_seed(config.seed, done)  # a resumed sitting does not replay the first epoch
+    keras.utils.set_random_seed(seed)
+    head = build_head(model, config.n_classes, cut=cut, dropout=config.dropout, seed=seed)
+    data = _Batches(train_features, train_targets, batch_size=config.batch_size, seed=seed)
     steps = len(data.data) * config.epochs
     schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, steps)
     head.compile(
@@ -233,8 +240,6 @@ def train_head(
                 f"(flip) {accuracy:.4f}, {logs['seconds']:.0f} s"
             )
 
-    backup, log_path = out / f"{config.name}.backup", out / f"{config.name}.log.csv"
-    resuming = backup.exists() and log_path.is_file()
     if not resuming:
         shutil.rmtree(backup, ignore_errors=True)
         log_path.unlink(missing_ok=True)
