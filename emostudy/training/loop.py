@@ -233,7 +233,8 @@ def _sitting_seed(folder: Path | None, config: TrainConfig) -> int:
     log = folder / "log.csv" if folder is not None else None
     if log is None or not (folder / "backup").exists() or not _same_config(folder, config):
         return config.seed
-    return sitting_seed(config.seed, len(read_training_log(log)) if log.is_file() else 0)
+    has_epochs = log.is_file() and log.stat().st_size > 0  # Keras opens the log before epoch 1
+    return sitting_seed(config.seed, len(read_training_log(log)) if has_epochs else 0)
 
 
 def _datasets(config: TrainConfig, train_data, val_data, model, teacher_probabilities, *, seed):
