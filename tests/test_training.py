@@ -232,17 +232,16 @@ def test_a_resumed_sitting_does_not_replay_the_first_epoch(faces, tmp_path):
             return x
 
     class FirstBatches(keras.callbacks.Callback):
-        def __init__(self):
+        def __init__(self, cut_at=None):
             super().__init__()
-            self.sums = {}
+            self.sums, self.cut_at = {}, cut_at
 
         def on_train_batch_end(self, batch, logs=None):
             if batch == 0:
                 self.sums[len(self.sums)] = float(self.model.layers[0].seen.numpy())
 
         def on_epoch_begin(self, epoch, logs=None):
-            self.epoch = epoch
-            if getattr(self, "cut_at", None) == epoch:
+            if epoch == self.cut_at:
                 raise RuntimeError("power cut")
 
     def build():
@@ -253,8 +252,7 @@ def test_a_resumed_sitting_does_not_replay_the_first_epoch(faces, tmp_path):
     config = TrainConfig(epochs=3, batch_size=32, seed=0)
     whole = FirstBatches()
     train(build, *faces, config, progress=False, callbacks=[whole])
-    first, second = FirstBatches(), FirstBatches()
-    first.cut_at = 1
+    first, second = FirstBatches(cut_at=1), FirstBatches()
     with pytest.raises(RuntimeError, match="power cut"):
         train(build, *faces, config, out_dir=tmp_path, progress=False, callbacks=[first])
     train(build, *faces, config, out_dir=tmp_path, progress=False, callbacks=[second])

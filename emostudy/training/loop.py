@@ -230,9 +230,9 @@ def sitting_seed(seed: int, epochs_done: int) -> int:
 
 def _sitting_seed(folder: Path | None, config: TrainConfig) -> int:
     """:func:`sitting_seed` of a run in ``folder`` (an interrupted run of this very config)."""
-    log = folder / "log.csv" if folder is not None else None
-    if log is None or not (folder / "backup").exists() or not _same_config(folder, config):
+    if folder is None or not (folder / "backup").exists() or not _same_config(folder, config):
         return config.seed
+    log = folder / "log.csv"
     has_epochs = log.is_file() and log.stat().st_size > 0  # Keras opens the log before epoch 1
     return sitting_seed(config.seed, len(read_training_log(log)) if has_epochs else 0)
 
