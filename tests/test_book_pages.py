@@ -44,7 +44,10 @@ def test_results_page_says_what_each_number_was_selected_and_reported_on(tables)
     page = render_results_page(tables)
     assert page.startswith(GENERATED_MARK)
     head = fer2013_headline(tables)
-    assert head["default"]["row"] in page and "(shipped default)" in page
+    assert head["default"]["row"] in page and "(chapter 9's default)" in page
+    # The package's shipped default (the FER+ model) has its own section, named as shipped.
+    shipped = tables["ferplus_evaluation"]["results"]["model"]
+    assert f"shipped default `{shipped}`" in page and "ten annotators' votes" in page
     assert f"{100 * head['default']['privatetest']['accuracy']:.1f}%" in page
     for section in ("FER-2013", "PrivateTest ledger", "CK+", "WIDER FACE", "Speed"):
         assert section in page, section

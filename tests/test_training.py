@@ -581,3 +581,35 @@ def test_bad_distillation_input_is_named(weight, teacher, message):
         training_targets(np.eye(7, dtype=np.float32)[[0, 1]], teacher, weight)
     with pytest.raises(InvalidInputError, match=r"distill_weight must be in \[0, 1\]"):
         TrainConfig(distill_weight=1.5)
+
+
+def test_two_seeded_trainings_in_separate_processes_end_with_identical_weights():
+    # Chapters 3 and 4 promise that a re-run with the same seed repeats their accuracies: check
+    # it across fresh interpreters, with the augmentation drawing random numbers.
+    script = textwrap.dedent(
+        """
+        import hashlib
+        import numpy as np
+        from emostudy.data import make_synthetic_faces
+        from emostudy.models import build_model, to_model_input
+        from emostudy.training import Augmentation, TrainConfig, train
+        data = make_synthetic_faces(40, seed=3)
+        tr, va = data.where(usage="Training"), data.where(usage="PublicTest")
+        config = TrainConfig(epochs=2, batch_size=32, seed=5, augment=Augmentation())
+        result = train(lambda: build_model("tiny_cnn"),
+                       (to_model_input(tr.images), tr.labels),
+                       (to_model_input(va.images), va.labels), config, progress=False)
+        digest = hashlib.sha256()
+        for weights in result.model.get_weights():
+            digest.update(np.ascontiguousarray(weights).tobytes())
+        print("weights", digest.hexdigest())
+        """
+    )
+    digests = []
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        digests.append(done.stdout.split("weights ")[-1].strip())
+    assert len(digests[0]) == 64 and digests[0] == digests[1]
