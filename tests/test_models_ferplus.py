@@ -59,3 +59,15 @@ def test_recomputes_its_recorded_numbers_exactly(fer2013_real, usage):
         assert scores[label_set]["ece"] == pytest.approx(entry["ece"], rel=1e-6), label_set
         if "kl" in entry:
             assert scores[label_set]["kl"] == pytest.approx(entry["kl"], rel=1e-6), label_set
+
+
+def test_the_committed_card_page_is_rendered_from_its_card():
+    from pathlib import Path
+
+    import emostudy.models
+    from emostudy.book.votes import render_card
+
+    page = Path(emostudy.models.__file__).parent / "weights" / f"{NAME}.md"
+    assert page.read_text() == render_card(model_card(NAME)), (
+        f"{page.name} is stale: render it again with emostudy.book.votes.render_card"
+    )

@@ -57,8 +57,9 @@ def render_card(card: dict[str, Any]) -> str:
         f"{card['n_params']:,} parameters; {card['file_megabytes']} MB (Keras, float32).",
         f"- Input: {card['input']}. Output: {card['output']}; classes {', '.join(classes)}.",
         f"- Training labels: {card['training_labels']}.",
-        f"- Trained layers (CPU-aware: a float32 epoch of the whole network takes about 20 "
-        f"minutes on this CPU): frozen {recipe['frozen']}; fine-tuned {recipe['fine_tuned']}. "
+        "- Trained layers (CPU-aware: without bfloat16 units a float32 epoch of the whole "
+        "network is slow, and chapter 13 measures how slow on the machine that runs it): "
+        f"frozen {recipe['frozen']}; fine-tuned {recipe['fine_tuned']}. "
         f"Augmentation: {recipe['augment']}. AdamW (learning rate {recipe['learning_rate']}, "
         f"weight decay {recipe['weight_decay']}), cosine schedule, batch {recipe['batch_size']},"
         f" float32, seed {recipe['seed']}; {card['epochs_run']} epochs run, best epoch "
@@ -77,8 +78,8 @@ def render_card(card: dict[str, Any]) -> str:
         "- The FER+ majority: most of the 10 votes; ties go to the first in FER+'s column order "
         "(neutral, happiness, surprise, sadness, anger, disgust, fear, contempt, unknown, NF); "
         "faces with majority unknown/NF or without votes are dropped. Neither label set is "
-        '"the truth": FER-2013\'s single label and the ten-vote majority agree on about 63% of '
-        "PrivateTest.",
+        '"the truth": chapter 8 measures how often FER-2013\'s single label and the ten-vote '
+        "majority agree.",
         "",
         "## Metrics on PrivateTest (flip test-time averaging, 2 passes; evaluated once)",
         "| label set | model | images | accuracy (95% CI) | balanced acc. | macro-F1 | ECE "
