@@ -120,7 +120,7 @@ def estimate_training_time(
     Times training epochs of the headline architecture on ``n_images`` random inputs with
     :func:`emostudy.training.time_training_epoch` (after a warm-up epoch; median of ``repeats``),
     scales them to :data:`HEADLINE_TRAIN_IMAGES` and ``config.epochs``. The estimate leaves out
-    the augmentation pipeline and the per-epoch ``PublicTest`` pass (a few seconds per epoch). On
+    the augmentation pipeline and the per-epoch ``PublicTest`` pass (not timed). On
     a shared machine whole epochs can run markedly slower for a while; raise ``repeats`` to see it.
 
     It times the precision training will use (:func:`emostudy.training.train` falls back from
