@@ -14,7 +14,9 @@ from emostudy.training import (
     Variant,
     accuracy_of,
     changes_between_runs,
+    describe_changes_between_runs,
     describe_paired_tests,
+    paired_test_verdicts,
     paired_tests,
     run_variants,
     stratified_prefix_order,
@@ -241,3 +243,47 @@ def test_changes_between_runs_names_what_is_missing():
         changes_between_runs(current, current, column="gap")
     with pytest.raises(InvalidInputError, match="'variant' key"):
         changes_between_runs([{"name": "a", "val_accuracy": 0.5}], current)
+
+
+def test_paired_test_verdicts_follow_the_level_and_the_sign():
+    tests = pd.DataFrame(
+        {"change": [0.005, -0.045, 0.02], "p_value": [0.42, 5.1e-8, 0.01]},
+        index=["smoothing off", "augmentation off", "wider"],
+    )
+    verdicts = paired_test_verdicts(tests)
+    assert verdicts.to_dict() == {
+        "smoothing off": "no detectable difference",
+        "augmentation off": "worse",
+        "wider": "better",
+    }
+    assert paired_test_verdicts(tests, confidence=0.995)["wider"] == "no detectable difference"
+    with pytest.raises(InvalidInputError, match="confidence must be between 0 and 1"):
+        paired_test_verdicts(tests, confidence=0)
+
+
+def test_describe_changes_between_runs_gives_the_range_and_the_verdicts_that_changed():
+    current = pd.DataFrame(
+        {"val_accuracy": [0.565, 0.570, 0.528]},
+        index=pd.Index(["recipe", "no smoothing", "no augmentation"], name="variant"),
+    )
+    previous = [
+        {"variant": "recipe", "val_accuracy": 0.571},
+        {"variant": "no smoothing", "val_accuracy": 0.576},
+        {"variant": "no augmentation", "val_accuracy": 0.527},
+    ]
+    moves = changes_between_runs(previous, current)
+    text = describe_changes_between_runs(moves)
+    assert text == (
+        "The 3 figures moved by -0.6 to +0.1 points (median absolute move 0.6); "
+        "the largest move is recipe's (-0.6)."
+    )
+    before = pd.Series({"no smoothing": "no detectable difference", "no augmentation": "worse"})
+    after = pd.Series({"no smoothing": "better", "no augmentation": "worse"})
+    assert describe_changes_between_runs(
+        moves, previous_verdicts=before, current_verdicts=after
+    ).endswith("The verdict changed for no smoothing (from no detectable difference to better).")
+    assert describe_changes_between_runs(
+        moves, previous_verdicts=after, current_verdicts=after
+    ).endswith("All 2 verdicts of the paired tests are the same.")
+    same = describe_changes_between_runs(changes_between_runs(current, current))
+    assert same == "All 3 figures repeat the earlier run's exactly."

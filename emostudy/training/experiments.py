@@ -290,24 +290,38 @@ def paired_tests(
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
 
 
-def describe_paired_tests(tests: pd.DataFrame, *, confidence: float = 0.95) -> str:
-    """One sentence per row of :func:`paired_tests`, joined by ``"; "``.
+def paired_test_verdicts(tests: pd.DataFrame, *, confidence: float = 0.95) -> pd.Series:
+    """The verdict on each row of :func:`paired_tests`: ``"better"``, ``"worse"`` or
+    ``"no detectable difference"``.
 
-    A row whose ``p_value`` is at least ``1 - confidence`` (the test's significance level)
-    reads "no detectable difference"; otherwise "better" or "worse" by the sign of ``change``.
-    Changes are printed in percentage points.
+    A row whose ``p_value`` is at least ``1 - confidence`` (the test's significance level) has no
+    detectable difference; otherwise the sign of ``change`` decides.
     """
     if not 0 < confidence < 1:
         raise InvalidInputError(f"confidence must be between 0 and 1, got {confidence}.")
     alpha = 1.0 - confidence
+    verdicts = np.where(
+        tests["p_value"] >= alpha,
+        "no detectable difference",
+        np.where(tests["change"] < 0, "worse", "better"),
+    )
+    return pd.Series(verdicts, index=tests.index, name="verdict")
+
+
+def describe_paired_tests(tests: pd.DataFrame, *, confidence: float = 0.95) -> str:
+    """One sentence per row of :func:`paired_tests`, joined by ``"; "``.
+
+    Each names the row's verdict (:func:`paired_test_verdicts`), its change in percentage points
+    and its p-value.
+    """
+    verdicts = paired_test_verdicts(tests, confidence=confidence)
     parts = []
     for name, row in tests.iterrows():
         change, p_value = row["change"], row["p_value"]
-        if p_value >= alpha:
-            parts.append(f"{name}: no detectable difference ({change:+.1%}, p = {p_value:.2f})")
-        else:
-            effect = "worse" if change < 0 else "better"
-            parts.append(f"{name}: {effect} ({change:+.1%}, p = {p_value:.2g})")
+        p_text = (
+            f"{p_value:.2f}" if verdicts[name] == "no detectable difference" else f"{p_value:.2g}"
+        )
+        parts.append(f"{name}: {verdicts[name]} ({change:+.1%}, p = {p_text})")
     return "; ".join(parts)
 
 
@@ -364,3 +378,45 @@ def changes_between_runs(
     )
     both["change"] = both["current"] - both["previous"]
     return both
+
+
+def describe_changes_between_runs(
+    changes: pd.DataFrame,
+    *,
+    previous_verdicts: pd.Series | None = None,
+    current_verdicts: pd.Series | None = None,
+) -> str:
+    """How far two runs of the same experiment differ, in a sentence or two.
+
+    Parameters
+    ----------
+    changes
+        :func:`changes_between_runs` (fractions; the text gives percentage points).
+    previous_verdicts, current_verdicts
+        Optional :func:`paired_test_verdicts` of the two runs; when both are given, the text
+        names the variants whose verdict changed, or says that none did.
+    """
+    if len(changes) == 0:
+        raise InvalidInputError("changes is empty: the two runs share no variant.")
+    points = 100 * changes["change"].astype(float)
+    if (points == 0).all():
+        text = f"All {len(points)} figures repeat the earlier run's exactly."
+    else:
+        largest = points.abs().idxmax()
+        text = (
+            f"The {len(points)} figures moved by {points.min():+.1f} to {points.max():+.1f} "
+            f"points (median absolute move {points.abs().median():.1f}); the largest move is "
+            f"{largest}'s ({points[largest]:+.1f})."
+        )
+    if previous_verdicts is not None and current_verdicts is not None:
+        shared = [name for name in current_verdicts.index if name in previous_verdicts.index]
+        flipped = [
+            f"{name} (from {previous_verdicts[name]} to {current_verdicts[name]})"
+            for name in shared
+            if previous_verdicts[name] != current_verdicts[name]
+        ]
+        if flipped:
+            text += " The verdict changed for " + "; ".join(flipped) + "."
+        else:
+            text += f" All {len(shared)} verdicts of the paired tests are the same."
+    return text
