@@ -32,6 +32,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from emostudy.geometry import box_iou
+from emostudy.hardware import cpu_description
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Where the recorded figures go.
@@ -350,6 +351,7 @@ def measure(site: Path, data: Path) -> dict[str, Any]:
             "model in a worker, one WebAssembly thread each"
         ),
         "camera_frame": "640x480, one face, detector at 320 px",
+        "cpu": cpu_description(),
         "cpu_cores": os.cpu_count(),
         "load_average_1min": round(load, 2),
         "frames_per_second": stats.get("fps"),
