@@ -82,3 +82,28 @@ def test_float16_emotion_model_keeps_the_probabilities():
     p_full = softmax(full.run(None, {entry["input"]: x})[0])
     p_half = softmax(half.run(None, {entry["input"]: x})[0])
     assert np.abs(p_full - p_half).max() < 0.01
+
+
+def test_the_measured_figures_name_the_processors_that_measured_them(tmp_path):
+    from web.try_it_build import figures_markdown
+
+    results = tmp_path / "book" / "results"
+    results.mkdir(parents=True)
+    cpu = {"model": "Test CPU", "cores": 2, "simd_flags": ["avx2", "avx512f"], "bfloat16": "none"}
+    page = {
+        "browser": "headless Chromium",
+        "runtime": {"version": "1.22.0"},
+        "cpu": cpu,
+        "load_average_1min": 0.5,
+        "frames_per_second": 12.5,
+        "ms_per_stage": {"detect": 40.0, "crop": 1.0, "classify": 20.0, "draw": 0.5},
+        "parity_worst": {"min_iou": 0.99, "max_probability_difference": 1e-4},
+        "page_weight": {"page": {"mb": 19.0, "gzip_mb": 8.5}},
+    }
+    (results / "try_it.json").write_text(json.dumps(page))
+    chapter = {"results": {"speed": {"stage_ms": {"retinaface, video setting/1": {"detect": 4.3}}}}}
+    (results / "recognizer.json").write_text(json.dumps(chapter))
+    text = figures_markdown(tmp_path)
+    assert "| detect | 40.0 | 4.3 |" in text and "| **frames per second** | **12.5** |" in text
+    assert "on Test CPU, 2 cores, AVX-512 (1-minute load average 0.5" in text
+    assert "both cores; not recorded in its table)" in text  # chapter 12's table without a cpu

@@ -323,12 +323,21 @@ def figures_markdown(root: Path = ROOT) -> str:
     path = root / "book" / "results" / "try_it.json"
     if not path.is_file():
         return "*(Not measured yet: run `python -m web.try_it_browser _build/html`.)*"
+    from emostudy.book.results_page import describe_cpu
+
     web = json.loads(path.read_text())
-    python = {}
+    python, python_cpu = {}, None
     chapter = root / "book" / "results" / "recognizer.json"
     if chapter.is_file():
-        speed = json.loads(chapter.read_text())["results"].get("speed", {})
+        table = json.loads(chapter.read_text())
+        speed = table["results"].get("speed", {})
         python = speed.get("stage_ms", {}).get("retinaface, video setting/1", {})
+        python_cpu = table.get("cpu")
+    machine = (
+        describe_cpu(web["cpu"], bfloat16=False)
+        if web.get("cpu")
+        else f"the book's {web.get('cpu_cores', 2)}-core build machine"
+    )
     ms = web.get("ms_per_stage") or {}
 
     def cell(value: Any, digits: int = 1) -> str:
@@ -351,10 +360,10 @@ def figures_markdown(root: Path = ROOT) -> str:
             *rows,
             "",
             f"Measured by `web/try_it_browser.py` in {web['browser']}, with ONNX Runtime Web "
-            f"{web['runtime']['version']}, on the book's {web.get('cpu_cores', 2)}-core build "
-            f"machine (1-minute load average {web.get('load_average_1min', '?')} while it ran: "
-            "other work on the machine slows the page down); Python's column is chapter 12's "
-            "video setting (ONNX Runtime on both cores). The page classifies "
+            f"{web['runtime']['version']}, on {machine} (1-minute load average "
+            f"{web.get('load_average_1min', '?')} while it ran: other work on the machine slows "
+            "the page down); Python's column is chapter 12's video setting (ONNX Runtime on both "
+            f"cores; {describe_cpu(python_cpu, bfloat16=False)}). The page classifies "
             "one frame's faces in a worker thread while it searches the next frame, so its "
             "frame rate is higher than one over the sum of its stages. Parity on the four test "
             f"photos: smallest box IoU {worst['min_iou']:.3f}, largest probability difference "

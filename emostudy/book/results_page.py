@@ -709,8 +709,12 @@ def render_results_page(tables: dict[str, dict[str, Any]]) -> str:
         "Every number on this page is read from the result tables that the chapters write "
         "(`book/results/*.json`) by `emostudy pages`; a test regenerates "
         "the page and fails when it differs from this one. Each table names the chapter that "
-        "measured it and, where the table records it, the processor it ran on. Tables that do "
-        f"not record a processor yet: {', '.join(unrecorded) or 'none'}.",
+        "measured it and the processor it ran on"
+        + (
+            f" where the table records it; tables that do not yet: {', '.join(unrecorded)}."
+            if unrecorded
+            else "."
+        ),
         "",
     ]
     for section in (
