@@ -352,7 +352,6 @@ def measure(site: Path, data: Path) -> dict[str, Any]:
         ),
         "camera_frame": "640x480, one face, detector at 320 px",
         "cpu": cpu_description(),
-        "cpu_cores": os.cpu_count(),
         "load_average_1min": round(load, 2),
         "frames_per_second": stats.get("fps"),
         "ms_per_stage": stats.get("ms"),

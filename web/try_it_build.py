@@ -333,11 +333,7 @@ def figures_markdown(root: Path = ROOT) -> str:
         speed = table["results"].get("speed", {})
         python = speed.get("stage_ms", {}).get("retinaface, video setting/1", {})
         python_cpu = table.get("cpu")
-    machine = (
-        describe_cpu(web["cpu"], bfloat16=False)
-        if web.get("cpu")
-        else f"the book's {web.get('cpu_cores', 2)}-core build machine"
-    )
+    machine = describe_cpu(web["cpu"], bfloat16=False) if web.get("cpu") else "the build machine"
     ms = web.get("ms_per_stage") or {}
 
     def cell(value: Any, digits: int = 1) -> str:
